@@ -1,0 +1,28 @@
+# Yunjin: every target bootstraps .venv first (quick when nothing changed).
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= yunjin-data
+
+.PHONY: demo test check bench setup clean
+
+setup:
+	@scripts/bootstrap
+
+demo: setup
+	$(BIN)/yunjin demo --data $(DATA)
+
+test: setup
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+	$(BIN)/pytest
+
+check: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: setup
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

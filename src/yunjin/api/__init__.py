@@ -1,0 +1,1 @@
+"""HTTP routers: thin layers over the areas' domain modules."""

@@ -1,0 +1,69 @@
+"""``/api/v1/channels``: the catalog with each channel's recorder state and archive range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from yunjin.api.errors import ApiError
+from yunjin.live.channels import ChannelView
+from yunjin.live.recorder import RecorderState
+from yunjin.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1")
+
+
+def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
+    index = runtime.archives.get(channel.tvg_id).index
+    recorder = runtime.pool.recorders.get(channel.tvg_id)
+    status = recorder.status if recorder is not None else None
+    state = status.state if status is not None else RecorderState.STOPPED
+    base = f"{runtime.settings.base_url}/hls/{channel.tvg_id}"
+    return {
+        "id": channel.tvg_id,
+        "number": channel.number,
+        "name": {"zh-CN": channel.name_zh, "en": channel.name_en},
+        "group": channel.group,
+        "logo": channel.logo,
+        "catchup_days": channel.catchup_days,
+        "enabled": channel.enabled,
+        "state": state.value if channel.enabled else "disabled",
+        "recorder": None
+        if status is None
+        else {
+            "pid": status.pid,
+            "restarts": status.restarts,
+            "segments_recorded": status.segments_recorded,
+            "last_error": status.last_error,
+            "next_retry_in_s": status.next_retry_in_s,
+            "fps": status.fps,
+            "bitrate_kbps": status.bitrate_kbps,
+            "speed": status.speed,
+        },
+        "archive": {
+            "start": None if index.start_ms is None else index.start_ms // 1000,
+            "end": None if index.end_ms is None else index.end_ms // 1000,
+            "segments": len(index),
+            "bytes": index.total_bytes,
+        },
+        "urls": {
+            "live": f"{base}/index.m3u8",
+            "catchup_template": f"{base}/archive-{{utc}}-{{duration}}.m3u8",
+        },
+    }
+
+
+@router.get("/channels")
+def channels(request: Request) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    return {"channels": [channel_json(runtime, c) for c in runtime.channels.values()]}
+
+
+@router.get("/channels/{channel}")
+def channel(request: Request, channel: str) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    found = runtime.channels.get(channel)
+    if found is None:
+        raise ApiError(404, "channel_not_found", channel=channel)
+    return channel_json(runtime, found)

@@ -1,0 +1,63 @@
+"""JSON errors with a machine code and messages in both languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yunjin.i18n import both, preferred_language
+
+
+class ApiError(Exception):
+    """An error a route raises; rendered as ``{"error": {...}}`` with its status."""
+
+    def __init__(
+        self, status: int, code: str, extra: dict[str, Any] | None = None, **values: object
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.values = values
+        self.extra = extra or {}
+        super().__init__(code)
+
+
+def error_body(
+    request: Request, code: str, extra: dict[str, Any] | None = None, **values: object
+) -> dict[str, Any]:
+    messages = both(code, **values)
+    language = preferred_language(request.headers.get("accept-language"))
+    return {
+        "error": {
+            "code": code,
+            "message": messages[language],
+            "messages": messages,
+            **(extra or {}),
+        }
+    }
+
+
+async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse(
+        error_body(request, error.code, error.extra, **error.values), status_code=error.status
+    )
+
+
+async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+    return JSONResponse(error_body(request, "invalid_request", detail=detail), status_code=400)
+
+
+async def http_error_handler(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404:
+        return JSONResponse(error_body(request, "not_found"), status_code=404)
+    return JSONResponse(
+        error_body(request, "invalid_request", detail=str(error.detail)),
+        status_code=error.status_code,
+    )

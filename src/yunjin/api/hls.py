@@ -1,0 +1,118 @@
+"""HLS delivery: computed playlists and archived segments under ``/hls/{channel}/``.
+
+Segment URIs in playlists are relative, so a token in a path prefix added in
+front of ``/hls`` later covers the segments as well.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from yunjin.api.errors import ApiError
+from yunjin.archive.playlist import PLAYLIST_CONTENT_TYPE, PlaylistType
+from yunjin.archive.requests import BadRequest, Catchup, Live, StartOver, parse_playlist_name
+from yunjin.archive.store import ChannelArchive
+from yunjin.archive.windows import (
+    OutsideArchive,
+    Window,
+    archive_window,
+    live_window,
+    render_window,
+    start_over_window,
+)
+from yunjin.runtime import Runtime
+
+router = APIRouter()
+SEGMENT_CONTENT_TYPE = "video/mp2t"
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _archive(request: Request, channel: str) -> ChannelArchive:
+    runtime = _runtime(request)
+    if channel not in runtime.channels:
+        raise ApiError(404, "channel_not_found", channel=channel)
+    return runtime.archives.get(channel)
+
+
+@router.get("/hls/{channel}/{name}")
+def playlist(request: Request, channel: str, name: str) -> Response:
+    """Live, time-shift, start-over and catch-up playlists of a channel."""
+    archive = _archive(request, channel)
+    now_ms = time.time_ns() // 1_000_000
+    try:
+        wanted = parse_playlist_name(name, now_ms // 1000)
+    except BadRequest as error:
+        raise ApiError(400, error.code, **error.values) from error
+    index = archive.index
+    if len(index) == 0:
+        raise ApiError(404, "archive_empty", channel=channel)
+    try:
+        window = _window(request, archive, wanted, now_ms)
+    except OutsideArchive as error:
+        raise ApiError(
+            404,
+            "outside_archive",
+            extra={
+                "available": {
+                    "start": _seconds(error.available_start_ms),
+                    "end": _seconds(error.available_end_ms),
+                }
+            },
+            channel=channel,
+            available=_describe(error),
+        ) from error
+    live = window.playlist_type is not PlaylistType.VOD
+    return Response(
+        render_window(index, window),
+        media_type=PLAYLIST_CONTENT_TYPE,
+        headers={"Cache-Control": "no-cache" if live else "max-age=3600"},
+    )
+
+
+def _window(request: Request, archive: ChannelArchive, wanted: object, now_ms: int) -> Window:
+    size = _runtime(request).settings.live_window_segments
+    index = archive.index
+    match wanted:
+        case Live(delay_s=delay):
+            return live_window(index, size, now_ms, delay * 1000)
+        case StartOver(from_s=start):
+            return start_over_window(index, start * 1000, now_ms, PlaylistType.LIVE)
+        case Catchup(from_s=start, duration_s=None):
+            return start_over_window(index, start * 1000, now_ms, PlaylistType.EVENT)
+        case Catchup(from_s=start, duration_s=int(duration)):
+            return archive_window(index, start * 1000, duration * 1000, now_ms)
+    raise AssertionError(wanted)
+
+
+@router.get("/hls/{channel}/{day}/{hour}/{segment}")
+def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
+    """An archived MPEG-TS segment, with Range support."""
+    path = _archive(request, channel).segment_file(day, hour, segment)
+    if path is None:
+        raise ApiError(404, "segment_not_found")
+    return FileResponse(
+        path, media_type=SEGMENT_CONTENT_TYPE, headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+def _seconds(ms: int | None) -> int | None:
+    return None if ms is None else ms // 1000
+
+
+def _describe(error: OutsideArchive) -> str:
+    if error.available_start_ms is None or error.available_end_ms is None:
+        return "nothing"
+    start = datetime.fromtimestamp(error.available_start_ms // 1000, UTC)
+    end = datetime.fromtimestamp(error.available_end_ms // 1000, UTC)
+    return (
+        f"{start:%Y-%m-%dT%H:%M:%SZ} – {end:%Y-%m-%dT%H:%M:%SZ} "
+        f"({error.available_start_ms // 1000}–{error.available_end_ms // 1000})"
+    )

@@ -1,0 +1,1 @@
+"""The rolling archive: segments on disk, an index per channel and hour, playlists over it."""

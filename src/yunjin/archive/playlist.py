@@ -1,0 +1,96 @@
+"""HLS media playlists (RFC 8216) rendered as pure functions.
+
+Nothing here reads a clock, a file or the network: a playlist is a function of
+the segments chosen for it and of the header fields the window decided.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from yunjin.archive.segment import HOUR_MS, Segment, iso_hour
+
+HLS_VERSION = 3
+DISCONTINUITY = "#EXT-X-DISCONTINUITY\n"
+PLAYLIST_CONTENT_TYPE = "application/vnd.apple.mpegurl"
+
+
+class PlaylistType(enum.StrEnum):
+    """How a playlist may change between reloads (RFC 8216 §4.3.3.5)."""
+
+    LIVE = "LIVE"  # sliding window: no EXT-X-PLAYLIST-TYPE
+    EVENT = "EVENT"  # grows at the end only
+    VOD = "VOD"  # never changes, ends with EXT-X-ENDLIST
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistHeader:
+    """The playlist-wide tags; the window that chose the segments fills them in."""
+
+    target_duration: int
+    media_sequence: int
+    discontinuity_sequence: int
+    playlist_type: PlaylistType
+    ended: bool = False
+    start_offset_s: float | None = None
+
+
+def program_date_time(ms: int) -> str:
+    """ISO 8601 date-time with milliseconds, UTC (RFC 8216 §4.3.2.6)."""
+    within_hour = ms % HOUR_MS
+    minutes, within_minute = divmod(within_hour, 60_000)
+    seconds, millis = divmod(within_minute, 1000)
+    return f"{iso_hour(ms)}{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+
+
+def segment_entry(segment: Segment) -> str:
+    """A segment's lines: its program date-time, its duration and its URI (§4.3.2)."""
+    return (
+        f"#EXT-X-PROGRAM-DATE-TIME:{program_date_time(segment.start_ms)}\n"
+        f"#EXTINF:{segment.duration_ms / 1000:.3f},\n"
+        f"{segment.uri}\n"
+    )
+
+
+def render_header(header: PlaylistHeader) -> str:
+    """The tags before the first segment (§4.3.1, §4.3.3)."""
+    lines = [
+        "#EXTM3U",
+        f"#EXT-X-VERSION:{HLS_VERSION}",
+        f"#EXT-X-TARGETDURATION:{header.target_duration}",
+        f"#EXT-X-MEDIA-SEQUENCE:{header.media_sequence}",
+        f"#EXT-X-DISCONTINUITY-SEQUENCE:{header.discontinuity_sequence}",
+    ]
+    if header.playlist_type is not PlaylistType.LIVE:
+        lines.append(f"#EXT-X-PLAYLIST-TYPE:{header.playlist_type.value}")
+    if header.start_offset_s is not None:
+        lines.append(f"#EXT-X-START:TIME-OFFSET={header.start_offset_s:.3f},PRECISE=YES")
+    lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+    return "\n".join(lines) + "\n"
+
+
+def render_playlist(header: PlaylistHeader, body: str) -> str:
+    """A whole media playlist from its header and its segments' entries."""
+    end = "#EXT-X-ENDLIST\n" if header.ended else ""
+    return render_header(header) + body + end
+
+
+def render_segments(segments: list[Segment]) -> str:
+    """Entries for consecutive segments, a discontinuity tag wherever the run changes."""
+    parts: list[str] = []
+    for previous, segment in zip([None, *segments[:-1]], segments, strict=True):
+        if previous is not None and previous.run != segment.run:
+            parts.append(DISCONTINUITY)
+        parts.append(segment_entry(segment))
+    return "".join(parts)
+
+
+def target_duration(segments: list[Segment]) -> int:
+    """The smallest EXT-X-TARGETDURATION that every segment respects (§4.3.3.1)."""
+    return max((rounded_seconds(segment.duration_ms) for segment in segments), default=1) or 1
+
+
+def rounded_seconds(duration_ms: int) -> int:
+    """Seconds rounded half up, as RFC 8216 rounds EXTINF against the target duration."""
+    return (duration_ms + 500) // 1000

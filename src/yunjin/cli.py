@@ -1,0 +1,275 @@
+"""The ``yunjin`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from yunjin.archive.registry import Archives
+from yunjin.archive.store import ChannelArchive
+from yunjin.config import ConfigError, Settings, load_settings
+from yunjin.db.engine import Database
+from yunjin.live.channels import (
+    ChannelError,
+    ChannelSpec,
+    add_channel,
+    list_channels,
+    remove_channel,
+    set_enabled,
+)
+
+app = typer.Typer(help="Yunjin 云锦 — IPTV operator platform / IPTV 运营平台", no_args_is_help=True)
+channel_app = typer.Typer(help="Live channels / 直播频道", no_args_is_help=True)
+archive_app = typer.Typer(help="The rolling archive / 回看存档", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
+app.add_typer(archive_app, name="archive")
+console = Console()
+errors = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        envvar="YUNJIN_DATA_DIR",
+        help="Folder of the database and archive / 数据库与存档目录",
+    ),
+]
+
+
+def _settings(data: Path | None, **overrides: object) -> Settings:
+    try:
+        return load_settings(data_dir=data, **overrides)
+    except ConfigError as error:
+        _fail(f"configuration / 配置: {error}")
+
+
+def _fail(text: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]error / 错误[/]: {text}")
+    raise typer.Exit(code)
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def serve(
+    data: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on / 监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="Port / 端口")] = None,
+    record: Annotated[bool, typer.Option(help="Run the recorders / 运行录制")] = True,
+) -> None:
+    """Run Yunjin: HTTP delivery and the recorders. / 运行云锦：HTTP 分发与录制。"""
+    from yunjin.app import create_app
+
+    _logging()
+    settings = _settings(data, host=host, port=port, record=record)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def demo(
+    data: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Address / 地址")] = None,
+    port: Annotated[int | None, typer.Option(help="Port / 端口")] = None,
+    backfill_minutes: Annotated[
+        int, typer.Option(help="Archive to render at start / 启动时生成的存档分钟数")
+    ] = 32,
+) -> None:
+    """Six generated channels with half an hour of archive. / 六个测试频道和半小时回看。"""
+    from yunjin.demo import run_demo
+
+    _logging()
+    settings = _settings(data, host=host, port=port)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo(settings, backfill_minutes))
+
+
+@channel_app.command("add")
+def channel_add(
+    tvg_id: Annotated[str, typer.Option("--id", help="tvg-id, the stable key / 频道标识")],
+    name: Annotated[str, typer.Option(help="Name / 名称")],
+    number: Annotated[int, typer.Option(help="Channel number / 频道号")],
+    source: Annotated[
+        str,
+        typer.Option(help="udp://, srt://, rtmp://, http(s)://…m3u8, /path/file.ts or testsrc:"),
+    ],
+    catchup_days: Annotated[int, typer.Option(help="Days of catch-up / 回看天数")] = 7,
+    name_en: Annotated[str | None, typer.Option(help="English name / 英文名")] = None,
+    group: Annotated[str, typer.Option(help="Group / 分组")] = "",
+    logo: Annotated[str, typer.Option(help="Logo URL / 台标")] = "",
+    disabled: Annotated[bool, typer.Option("--disabled", help="Add disabled / 停用")] = False,
+    data: DataDir = None,
+) -> None:
+    """Add a channel. / 添加频道。"""
+    try:
+        spec = ChannelSpec(
+            tvg_id=tvg_id,
+            number=number,
+            name_zh=name,
+            name_en=name_en or name,
+            group=group,
+            logo=logo,
+            source=source,
+            catchup_days=catchup_days,
+            enabled=not disabled,
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        _fail(problems, 2)
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            view = add_channel(session, spec)
+    except ChannelError as error:
+        _fail(str(error))
+    finally:
+        db.close()
+    console.print(f"added / 已添加: {view.number} {view.tvg_id} {view.name_zh}")
+
+
+@channel_app.command("list")
+def channel_list(data: DataDir = None) -> None:
+    """List channels. / 列出频道。"""
+    db = Database(_settings(data).database)
+    with db.session() as session:
+        channels = list_channels(session)
+    db.close()
+    table = Table(
+        "No. 频道号",
+        "tvg-id",
+        "Name 名称",
+        "Group 分组",
+        "Catch-up 回看",
+        "Enabled 启用",
+        "Source 信源",
+    )
+    for c in channels:
+        table.add_row(
+            str(c.number),
+            c.tvg_id,
+            f"{c.name_zh} / {c.name_en}",
+            c.group,
+            f"{c.catchup_days} d",
+            "yes 是" if c.enabled else "no 否",
+            c.source,
+        )
+    console.print(table)
+
+
+@channel_app.command("remove")
+def channel_remove(
+    tvg_id: Annotated[str, typer.Argument(help="tvg-id")],
+    purge: Annotated[bool, typer.Option(help="Delete its archive too / 同时删除存档")] = False,
+    data: DataDir = None,
+) -> None:
+    """Remove a channel (its archive stays unless --purge). / 删除频道。"""
+    settings = _settings(data)
+    db = Database(settings.database)
+    try:
+        with db.session() as session:
+            remove_channel(session, tvg_id)
+    except ChannelError as error:
+        _fail(str(error))
+    finally:
+        db.close()
+    if purge:
+        Archives(settings.archive_dir).purge(tvg_id)
+    console.print(f"removed / 已删除: {tvg_id}")
+
+
+@channel_app.command("enable")
+def channel_enable(tvg_id: str, data: DataDir = None) -> None:
+    """Enable a channel. / 启用频道。"""
+    _set_enabled(tvg_id, True, data)
+
+
+@channel_app.command("disable")
+def channel_disable(tvg_id: str, data: DataDir = None) -> None:
+    """Disable a channel: recording stops. / 停用频道：停止录制。"""
+    _set_enabled(tvg_id, False, data)
+
+
+def _set_enabled(tvg_id: str, enabled: bool, data: Path | None) -> None:
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            set_enabled(session, tvg_id, enabled)
+    except ChannelError as error:
+        _fail(str(error))
+    finally:
+        db.close()
+    console.print(f"{tvg_id}: {'enabled / 已启用' if enabled else 'disabled / 已停用'}")
+
+
+@archive_app.command("status")
+def archive_status(data: DataDir = None) -> None:
+    """Each channel's archive: range, segments, size. / 各频道存档范围与大小。"""
+    settings = _settings(data)
+    db = Database(settings.database)
+    with db.session() as session:
+        channels = list_channels(session)
+    db.close()
+    table = Table(
+        "tvg-id", "From 起", "To 止", "Hours 时长", "Segments 分片", "Size 大小", "Gaps 断点"
+    )
+    for c in channels:
+        archive = ChannelArchive(settings.archive_dir, c.tvg_id)
+        archive.load()
+        index = archive.index
+        if index.start_ms is None or index.end_ms is None:
+            table.add_row(c.tvg_id, "-", "-", "0", "0", "0", "0")
+            continue
+        runs = index.run_at(len(index) - 1) - index.run_at(0)
+        table.add_row(
+            c.tvg_id,
+            _utc(index.start_ms),
+            _utc(index.end_ms),
+            f"{(index.end_ms - index.start_ms) / 3_600_000:.2f}",
+            str(len(index)),
+            f"{index.total_bytes / 1e6:.1f} MB",
+            str(runs),
+        )
+    console.print(table)
+
+
+@archive_app.command("rebuild")
+def archive_rebuild(
+    tvg_id: Annotated[str, typer.Argument(help="tvg-id")],
+    data: DataDir = None,
+) -> None:
+    """Rebuild a channel's index from its segment files. / 由分片文件重建索引。"""
+    settings = _settings(data)
+    archive = ChannelArchive(settings.archive_dir, tvg_id)
+    if not archive.path.is_dir():
+        _fail(f"no archive for {tvg_id} in {settings.archive_dir}")
+    report = archive.load(rebuild=True)
+    console.print(
+        f"{tvg_id}: {report.segments} segments in {report.hours} hours, "
+        f"{report.rejected} rejected / 已重建"
+    )
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

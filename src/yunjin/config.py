@@ -1,0 +1,102 @@
+"""Settings from ``YUNJIN_*`` environment variables and an optional TOML file.
+
+Precedence, highest first: explicit arguments (the CLI's options), environment
+variables, the TOML file (``YUNJIN_CONFIG``, else ``{data_dir}/yunjin.toml``),
+then the embedded defaults that run everything on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("yunjin-data")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class Settings(BaseSettings):
+    """Everything Yunjin can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="YUNJIN_", extra="forbid", frozen=True)
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the data directory when unset"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None, description="Base URL printed in links; derived from host and port if unset"
+    )
+    ffmpeg: str | None = Field(default=None, description="ffmpeg binary; the bundled one if unset")
+    segment_seconds: int = Field(default=2, ge=1, le=30)
+    live_window_segments: int = Field(default=6, ge=3, le=60)
+    retention_days_max: int = Field(default=30, ge=1)
+    disk_budget_gb: float | None = Field(default=None, gt=0)
+    timezone: str = "Asia/Shanghai"
+    record: bool = Field(default=True, description="run the recorder in `serve`")
+    restart_backoff_max_s: float = Field(default=30.0, gt=0)
+    stall_timeout_s: float = Field(default=15.0, gt=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'yunjin.db'}"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def disk_budget_bytes(self) -> int | None:
+        return None if self.disk_budget_gb is None else int(self.disk_budget_gb * 1024**3)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from overrides, the environment, the TOML file and defaults, in that order."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    data_dir = Path(given.get("data_dir") or os.environ.get("YUNJIN_DATA_DIR") or DEFAULT_DATA_DIR)
+    toml_path = os.environ.get("YUNJIN_CONFIG")
+    file_values = _read_toml(
+        Path(toml_path) if toml_path else data_dir / "yunjin.toml", required=bool(toml_path)
+    )
+    env_keys = {name for name in Settings.model_fields if f"YUNJIN_{name.upper()}" in os.environ}
+    merged = {k: v for k, v in file_values.items() if k not in env_keys} | given
+    try:
+        return Settings(**merged)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ConfigError(f"configuration file {path} does not exist")
+        return {}
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    section = values.get("yunjin", values)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [yunjin] must be a table")
+    return section

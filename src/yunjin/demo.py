@@ -1,0 +1,123 @@
+"""``yunjin demo``: six generated channels, half an hour of archive at once, all URLs printed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import uvicorn
+from rich.console import Console
+
+from yunjin.app import create_app
+from yunjin.config import Settings
+from yunjin.live.backfill import backfill_chunk
+from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
+from yunjin.live.sources import parse_source
+from yunjin.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+DEMO_CHANNELS = (
+    ("CCTV1.cn", 1, "CCTV-1 综合", "CCTV-1", "央视 CCTV", 440),
+    ("CCTV13.cn", 13, "CCTV-13 新闻", "CCTV-13 News", "央视 CCTV", 523),
+    ("SCTV.cn", 21, "四川卫视", "Sichuan TV", "卫视 Satellite", 587),
+    ("CDTV1.cn", 31, "成都新闻综合", "Chengdu News", "四川 Sichuan", 659),
+    ("SCTV4.cn", 24, "四川新闻", "Sichuan News", "四川 Sichuan", 698),
+    ("MSTV.cn", 41, "眉山综合", "Meishan TV", "市州 Prefectures", 784),
+)
+CHUNK_MINUTES = 8
+
+
+def ensure_demo_channels(runtime: Runtime) -> None:
+    with runtime.db.session() as session:
+        for tvg_id, number, name_zh, name_en, group, tone in DEMO_CHANNELS:
+            if get_channel(session, tvg_id) is not None:
+                continue
+            spec = ChannelSpec(
+                tvg_id=tvg_id,
+                number=number,
+                name_zh=name_zh,
+                name_en=name_en,
+                group=group,
+                source=f"testsrc:?size=640x360&rate=25&tone={tone}",
+                catchup_days=7,
+            )
+            try:
+                add_channel(session, spec)
+            except ChannelError as error:  # a number the operator already used
+                log.warning("demo channel %s not added: %s", tvg_id, error)
+    runtime.refresh_catalog()
+
+
+async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None:
+    """Grow every generated channel's archive back by ``minutes``, newest chunks first."""
+    settings = runtime.settings
+    started = time.monotonic()
+    channels = [c for c in runtime.channels.values() if c.source.startswith("testsrc:")]
+    limit = asyncio.Semaphore(2)
+
+    async def one(tvg_id: str, source: str, label: str) -> None:
+        archive = runtime.archives.get(tvg_id)
+        while len(archive.index) == 0:  # live recording anchors the archive first
+            await asyncio.sleep(0.5)
+        goal_ms = archive.index.end_ms or 0
+        goal_ms -= minutes * 60_000
+        while (archive.index.start_ms or 0) > goal_ms:
+            async with limit:
+                await backfill_chunk(
+                    archive,
+                    parse_source(source),
+                    label,
+                    seconds=CHUNK_MINUTES * 60,
+                    segment_seconds=settings.segment_seconds,
+                    binary=runtime.pool.config.ffmpeg_binary,
+                    cache_dir=settings.data_dir / "cache",
+                    timezone=settings.timezone,
+                )
+
+    await asyncio.gather(*(one(c.tvg_id, c.source, c.name_en) for c in channels))
+    console.print(
+        f"[green]Archive ready / 存档就绪[/]: {minutes} min per channel in "
+        f"{time.monotonic() - started:.0f} s"
+    )
+
+
+def print_urls(settings: Settings, console: Console) -> None:
+    base = settings.base_url
+    now = int(time.time())
+    example = next(iter(DEMO_CHANNELS))[0]
+    console.print(f"""
+[bold]Yunjin 云锦[/] is running / 正在运行 — {base}
+
+  M3U for VLC / 频道列表 (VLC 可直接打开):  {base}/playlist.m3u
+  Channels API / 频道接口:                 {base}/api/v1/channels
+  Health / 健康检查:                       {base}/healthz
+  Live / 直播:                             {base}/hls/{example}/index.m3u8
+  Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
+  Start-over / 从头看:                     {base}/hls/{example}/timeshift_abs-{now - 600}.m3u8
+  Catch-up 10 min / 回看 10 分钟:          {base}/hls/{example}/archive-{now - 1500}-600.m3u8
+  From then to live / 回看至直播:          {base}/hls/{example}/archive-{now - 1500}-now.m3u8
+
+Press Ctrl-C to stop / 按 Ctrl-C 停止.
+""")
+
+
+async def run_demo(settings: Settings, backfill_minutes: int) -> None:
+    console = Console()
+    app = create_app(settings)
+    runtime: Runtime = app.state.runtime
+    ensure_demo_channels(runtime)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.1)
+    if serving.done():
+        await serving  # raises why the server could not start
+        return
+    print_urls(settings, console)
+    filling = asyncio.create_task(backfill_all(runtime, backfill_minutes, console))
+    await serving
+    filling.cancel()

@@ -1,0 +1,1 @@
+"""Live channels: their catalog entries, sources and the recorder that archives them."""

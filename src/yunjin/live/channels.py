@@ -1,0 +1,140 @@
+"""The channel catalog: validated specs and the actions that change it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yunjin.db.models import Channel
+from yunjin.live.sources import SourceError, parse_source
+
+TVG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class ChannelError(ValueError):
+    """A channel change that cannot be made; ``code`` names the reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class ChannelSpec(BaseModel):
+    """A channel as an operator describes it."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    tvg_id: str
+    number: int = Field(ge=1, le=99999)
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    group: str = Field(default="", max_length=100)
+    logo: str = Field(default="", max_length=2000)
+    source: str
+    catchup_days: int = Field(default=7, ge=0, le=30)
+    enabled: bool = True
+
+    @field_validator("tvg_id")
+    @classmethod
+    def _tvg_id(cls, value: str) -> str:
+        if not TVG_ID.match(value):
+            raise ValueError(
+                "tvg-id must be 1–64 letters, digits, '.', '_' or '-', starting with a letter "
+                "or digit"
+            )
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        try:
+            parse_source(value)
+        except SourceError as error:
+            raise ValueError(str(error)) from error
+        return value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelView:
+    """A catalog entry as the rest of Yunjin reads it."""
+
+    tvg_id: str
+    number: int
+    name_zh: str
+    name_en: str
+    group: str
+    logo: str
+    source: str
+    catchup_days: int
+    enabled: bool
+
+    @classmethod
+    def of(cls, row: Channel) -> ChannelView:
+        return cls(
+            row.tvg_id,
+            row.number,
+            row.name_zh,
+            row.name_en,
+            row.group_name,
+            row.logo_url,
+            row.source_url,
+            row.catchup_days,
+            row.enabled,
+        )
+
+
+def add_channel(session: Session, spec: ChannelSpec) -> ChannelView:
+    if session.scalar(select(Channel).where(Channel.tvg_id == spec.tvg_id)) is not None:
+        raise ChannelError("channel_exists", f"channel {spec.tvg_id} already exists")
+    if session.scalar(select(Channel).where(Channel.number == spec.number)) is not None:
+        raise ChannelError("number_taken", f"channel number {spec.number} is already used")
+    row = Channel(
+        tvg_id=spec.tvg_id,
+        number=spec.number,
+        name_zh=spec.name_zh,
+        name_en=spec.name_en,
+        group_name=spec.group,
+        logo_url=spec.logo,
+        source_url=spec.source,
+        catchup_days=spec.catchup_days,
+        enabled=spec.enabled,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as error:  # a concurrent add won the race
+        raise ChannelError("channel_exists", f"channel {spec.tvg_id} already exists") from error
+    return ChannelView.of(row)
+
+
+def remove_channel(session: Session, tvg_id: str) -> ChannelView:
+    row = session.scalar(select(Channel).where(Channel.tvg_id == tvg_id))
+    if row is None:
+        raise ChannelError("channel_not_found", f"no channel {tvg_id}")
+    view = ChannelView.of(row)
+    session.delete(row)
+    return view
+
+
+def set_enabled(session: Session, tvg_id: str, enabled: bool) -> ChannelView:
+    row = session.scalar(select(Channel).where(Channel.tvg_id == tvg_id))
+    if row is None:
+        raise ChannelError("channel_not_found", f"no channel {tvg_id}")
+    row.enabled = enabled
+    return ChannelView.of(row)
+
+
+def list_channels(session: Session) -> list[ChannelView]:
+    return [
+        ChannelView.of(row) for row in session.scalars(select(Channel).order_by(Channel.number))
+    ]
+
+
+def get_channel(session: Session, tvg_id: str) -> ChannelView | None:
+    row = session.scalar(select(Channel).where(Channel.tvg_id == tvg_id))
+    return None if row is None else ChannelView.of(row)

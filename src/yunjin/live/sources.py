@@ -1,0 +1,144 @@
+"""Where a channel's stream comes from, and the ffmpeg input options that open it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+# How long a network input may stay silent before ffmpeg gives up (µs).
+NETWORK_TIMEOUT_US = 10_000_000
+
+
+class SourceKind(enum.StrEnum):
+    UDP = "udp"
+    SRT = "srt"
+    RTMP = "rtmp"
+    HLS = "hls"
+    FILE = "file"
+    TESTSRC = "testsrc"
+
+
+class SourceError(ValueError):
+    """A source URL Yunjin cannot record from; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestPattern:
+    """Parameters of a generated ``testsrc:`` channel."""
+
+    width: int = 640
+    height: int = 360
+    rate: float = 25.0
+    tone_hz: int = 440
+    video_kbps: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    kind: SourceKind
+    url: str
+    pattern: TestPattern = field(default_factory=TestPattern)
+
+    @property
+    def is_generated(self) -> bool:
+        return self.kind is SourceKind.TESTSRC
+
+    def input_args(self) -> list[str]:
+        """ffmpeg options that open this source (not for generated channels)."""
+        match self.kind:
+            case SourceKind.UDP:
+                return [
+                    "-i",
+                    _with_query(
+                        self.url,
+                        fifo_size="1000000",
+                        overrun_nonfatal="1",
+                        timeout=str(NETWORK_TIMEOUT_US),
+                    ),
+                ]
+            case SourceKind.SRT:
+                return ["-i", _with_query(self.url, timeout=str(NETWORK_TIMEOUT_US))]
+            case SourceKind.RTMP:
+                return ["-rw_timeout", str(NETWORK_TIMEOUT_US), "-i", self.url]
+            case SourceKind.HLS:
+                return [
+                    "-rw_timeout",
+                    str(NETWORK_TIMEOUT_US),
+                    "-live_start_index",
+                    "-1",
+                    "-i",
+                    self.url,
+                ]
+            case SourceKind.FILE:
+                return ["-re", "-stream_loop", "-1", "-i", self.url]
+            case SourceKind.TESTSRC:
+                raise SourceError("a generated channel has no input to open")
+
+
+def parse_source(url: str) -> Source:
+    """Check a channel's source URL and say how to open it."""
+    text = url.strip()
+    if not text:
+        raise SourceError("the source URL is empty")
+    if text.startswith("testsrc:"):
+        return Source(SourceKind.TESTSRC, text, _pattern(text.removeprefix("testsrc:")))
+    if text.startswith("/"):
+        return _file_source(Path(text))
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return _file_source(Path(parts.path))
+    if scheme in ("udp", "srt", "rtmp", "rtmps"):
+        if not parts.hostname or (parts.port is None and scheme != "rtmp" and scheme != "rtmps"):
+            raise SourceError(f"{scheme}:// needs a host and a port: {text}")
+        kind = {"udp": SourceKind.UDP, "srt": SourceKind.SRT}.get(scheme, SourceKind.RTMP)
+        return Source(kind, text)
+    if scheme in ("http", "https"):
+        if not parts.hostname:
+            raise SourceError(f"no host in {text}")
+        return Source(SourceKind.HLS, text)
+    raise SourceError(
+        f"unsupported source {text!r}: use udp://, srt://, rtmp://, http(s)://…m3u8, "
+        "a file path or testsrc:"
+    )
+
+
+def _file_source(path: Path) -> Source:
+    if not path.is_absolute():
+        raise SourceError(f"a file source needs an absolute path: {path}")
+    return Source(SourceKind.FILE, str(path))
+
+
+def _pattern(query: str) -> TestPattern:
+    options = dict(parse_qsl(query.lstrip("?")))
+    known = {"size", "rate", "tone", "kbps"}
+    if unknown := set(options) - known:
+        raise SourceError(f"unknown testsrc option(s): {', '.join(sorted(unknown))}")
+    try:
+        width, height = (int(n) for n in options.get("size", "640x360").split("x"))
+        pattern = TestPattern(
+            width=width,
+            height=height,
+            rate=float(options.get("rate", 25)),
+            tone_hz=int(options.get("tone", 440)),
+            video_kbps=int(options.get("kbps", 500)),
+        )
+    except ValueError as error:
+        raise SourceError(f"bad testsrc options {query!r}: {error}") from error
+    if not (16 <= width <= 3840 and 16 <= height <= 2160 and width % 2 == 0 == height % 2):
+        raise SourceError(f"testsrc size must be even and at most 3840x2160: {width}x{height}")
+    if not (1 <= pattern.rate <= 60 and 20 <= pattern.tone_hz <= 20000):
+        raise SourceError("testsrc rate must be 1–60 and tone 20–20000 Hz")
+    return pattern
+
+
+def _with_query(url: str, **defaults: str) -> str:
+    parts = urlsplit(url)
+    present = dict(parse_qsl(parts.query))
+    extra = [f"{key}={value}" for key, value in defaults.items() if key not in present]
+    if not extra:
+        return url
+    separator = "&" if parts.query else "?"
+    return url + separator + "&".join(extra)

@@ -1,0 +1,90 @@
+"""The running parts of one Yunjin process and the loops that keep them in step."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from yunjin.archive.registry import Archives
+from yunjin.config import Settings
+from yunjin.db.engine import Database
+from yunjin.live.channels import ChannelView, list_channels
+from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.live.pool import RecorderPool
+from yunjin.live.recorder import RecorderConfig
+
+log = logging.getLogger(__name__)
+
+CATALOG_POLL_S = 2.0
+RETENTION_EVERY_S = 60.0
+
+
+class Runtime:
+    """Settings, database, archives and recorders of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.database)
+        self.archives = Archives(settings.archive_dir)
+        self.channels: dict[str, ChannelView] = {}
+        self.pool = RecorderPool(
+            self.archives,
+            RecorderConfig(
+                segment_seconds=settings.segment_seconds,
+                ffmpeg_binary=ffmpeg_binary(settings.ffmpeg),
+                cache_dir=settings.data_dir / "cache",
+                backoff_max_s=settings.restart_backoff_max_s,
+                stall_timeout_s=settings.stall_timeout_s,
+                timezone=settings.timezone,
+            ),
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self.refresh_catalog()
+
+    def refresh_catalog(self) -> list[ChannelView]:
+        """Reload the channel catalog into memory; HLS requests read only this copy."""
+        with self.db.session() as session:
+            channels = list_channels(session)
+        self.channels = {channel.tvg_id: channel for channel in channels}
+        for channel in channels:
+            self.archives.get(channel.tvg_id)
+        return channels
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]
+        self._tasks.append(asyncio.create_task(self._retention(), name="retention"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.pool.stop_all()
+        self.db.close()
+
+    async def _follow_catalog(self) -> None:
+        while True:
+            channels = await asyncio.to_thread(self.refresh_catalog)
+            if self.settings.record:
+                await self.pool.reconcile(channels)
+            await asyncio.sleep(CATALOG_POLL_S)
+
+    async def _retention(self) -> None:
+        while True:
+            self.enforce_retention()
+            await asyncio.sleep(RETENTION_EVERY_S)
+
+    def enforce_retention(self) -> None:
+        days = {
+            c.tvg_id: min(c.catchup_days, self.settings.retention_days_max) or 1
+            for c in self.channels.values()
+        }
+        report = self.archives.enforce_retention(
+            time.time_ns() // 1_000_000, days, self.settings.disk_budget_bytes
+        )
+        if report.bytes_freed_by_age or report.bytes_freed_by_budget:
+            log.info("retention freed %s", report)

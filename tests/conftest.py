@@ -1,0 +1,188 @@
+"""Fixtures that run the real thing: the yunjin server as a process, real ffmpeg, databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import wait_for
+
+FAST_ENV = {
+    "YUNJIN_SEGMENT_SECONDS": "1",
+    "YUNJIN_STALL_TIMEOUT_S": "8",
+    "YUNJIN_RESTART_BACKOFF_MAX_S": "2",
+}
+POSTGRES_URL = os.environ.get(
+    "YUNJIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def yunjin(data: Path, *args: str, env: dict[str, str] | None = None,
+           check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the yunjin command line against a data folder."""
+    result = subprocess.run(
+        [sys.executable, "-m", "yunjin", *args, "--data", str(data)],
+        capture_output=True, text=True, env={**os.environ, **FAST_ENV, **(env or {})},
+        timeout=60, check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"yunjin {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+@dataclass
+class Server:
+    """A ``yunjin serve`` process on a free loopback port."""
+
+    data: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self.log = self.data / f"server-{self.port}-{uuid.uuid4().hex[:6]}.log"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "yunjin", "serve", "--data", str(self.data),
+                 "--port", str(self.port)],
+                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **FAST_ENV},
+            )
+        wait_for(self._healthy, 30, "the server to answer /healthz")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited:\n{self.output()}")
+        try:
+            return httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log else ""
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(f"{self.base}{path}", timeout=10, **kwargs)
+
+    def channel(self, tvg_id: str) -> dict[str, Any]:
+        response = self.get(f"/api/v1/channels/{tvg_id}")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def wait_segments(self, tvg_id: str, count: int, timeout: float = 40) -> dict[str, Any]:
+        return wait_for(
+            lambda: (c := self.channel(tvg_id))["archive"]["segments"] >= count and c,
+            timeout, f"{count} segments of {tvg_id}",
+        )
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(f"server ignored signal {sig}:\n{self.output()}") from None
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def server_factory(data_dir: Path) -> Iterator[type[Server]]:
+    started: list[Server] = []
+
+    class _Server(Server):
+        def start(self) -> Server:
+            started.append(self)
+            return super().start()
+
+    yield _Server
+    for server in started:
+        if server.process is not None and server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of a process, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not here"
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of each backend; PostgreSQL in a schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.db'}"
+        return
+    if not postgres_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} (CI requires it)")
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    import psycopg
+
+    schema = f"yunjin_test_{uuid.uuid4().hex[:10]}"
+    plain = POSTGRES_URL.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -34,13 +34,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def yunjin(data: Path, *args: str, env: dict[str, str] | None = None,
-           check: bool = True) -> subprocess.CompletedProcess[str]:
+def yunjin(
+    data: Path, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the yunjin command line against a data folder."""
     result = subprocess.run(
         [sys.executable, "-m", "yunjin", *args, "--data", str(data)],
-        capture_output=True, text=True, env={**os.environ, **FAST_ENV, **(env or {})},
-        timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **FAST_ENV, **(env or {})},
+        timeout=60,
+        check=False,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"yunjin {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
@@ -64,9 +68,19 @@ class Server:
         self.log = self.data / f"server-{self.port}-{uuid.uuid4().hex[:6]}.log"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "yunjin", "serve", "--data", str(self.data),
-                 "--port", str(self.port)],
-                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **FAST_ENV},
+                [
+                    sys.executable,
+                    "-m",
+                    "yunjin",
+                    "serve",
+                    "--data",
+                    str(self.data),
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **FAST_ENV},
             )
         wait_for(self._healthy, 30, "the server to answer /healthz")
         return self
@@ -95,7 +109,8 @@ class Server:
     def wait_segments(self, tvg_id: str, count: int, timeout: float = 40) -> dict[str, Any]:
         return wait_for(
             lambda: (c := self.channel(tvg_id))["archive"]["segments"] >= count and c,
-            timeout, f"{count} segments of {tvg_id}",
+            timeout,
+            f"{count} segments of {tvg_id}",
         )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -161,7 +176,7 @@ def postgres_available() -> bool:
 
         with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
             return True
-    except Exception:  # noqa: BLE001 - any failure means "not here"
+    except Exception:
         return False
 
 

@@ -13,10 +13,18 @@ T = TypeVar("T")
 T0_MS = 1_794_999_600_000  # 2026-11-18T11:00:00Z
 
 
-def contiguous(count: int, *, start_ms: int = T0_MS, duration_ms: int = 2000, seq: int = 100,
-               run: int = 7, size: int = 1000) -> list[Segment]:
-    return [Segment(start_ms + i * duration_ms, duration_ms, seq + i, run, size)
-            for i in range(count)]
+def contiguous(
+    count: int,
+    *,
+    start_ms: int = T0_MS,
+    duration_ms: int = 2000,
+    seq: int = 100,
+    run: int = 7,
+    size: int = 1000,
+) -> list[Segment]:
+    return [
+        Segment(start_ms + i * duration_ms, duration_ms, seq + i, run, size) for i in range(count)
+    ]
 
 
 def index_of(segments: list[Segment]) -> ArchiveIndex:
@@ -26,8 +34,7 @@ def index_of(segments: list[Segment]) -> ArchiveIndex:
     return index
 
 
-def wait_for(predicate: Callable[[], T | None], timeout: float, what: str,
-             every: float = 0.2) -> T:
+def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, every: float = 0.2) -> T:
     """Poll ``predicate`` until it returns something truthy, or fail after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:

@@ -18,8 +18,13 @@ from yunjin.live.channels import (
 
 
 def _spec(tvg_id: str = "CCTV1.cn", number: int = 1, **extra: object) -> ChannelSpec:
-    values: dict[str, object] = {"tvg_id": tvg_id, "number": number, "name_zh": "中央一台",
-                                 "name_en": "CCTV-1", "source": "testsrc:"}
+    values: dict[str, object] = {
+        "tvg_id": tvg_id,
+        "number": number,
+        "name_zh": "中央一台",
+        "name_en": "CCTV-1",
+        "source": "testsrc:",
+    }
     return ChannelSpec(**(values | extra))
 
 

@@ -23,10 +23,34 @@ SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One recording server for the read-only checks of this module."""
     data = tmp_path_factory.mktemp("delivery")
-    yunjin(data, "channel", "add", "--id", "A.cn", "--name", "频道A", "--name-en", "Channel A",
-           "--number", "1", "--source", SMALL)
-    yunjin(data, "channel", "add", "--id", "DEAD.cn", "--name", "坏信源", "--number", "2",
-           "--source", f"http://127.0.0.1:{free_port()}/gone/index.m3u8")
+    yunjin(
+        data,
+        "channel",
+        "add",
+        "--id",
+        "A.cn",
+        "--name",
+        "频道A",
+        "--name-en",
+        "Channel A",
+        "--number",
+        "1",
+        "--source",
+        SMALL,
+    )
+    yunjin(
+        data,
+        "channel",
+        "add",
+        "--id",
+        "DEAD.cn",
+        "--name",
+        "坏信源",
+        "--number",
+        "2",
+        "--source",
+        f"http://127.0.0.1:{free_port()}/gone/index.m3u8",
+    )
     running = Server(data).start()
     running.wait_segments("A.cn", 8)
     yield running
@@ -43,8 +67,11 @@ def _playlist(server: Server, path: str) -> m3u8.M3U8:
 def _decode(url: str) -> tuple[int, str]:
     """Decode a whole playlist with ffmpeg; returns (frames decoded, stderr)."""
     result = subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", url, "-map", "0:v", "-f", "null",
-         "-"], capture_output=True, text=True, timeout=60, check=False,
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", url, "-map", "0:v", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     frames = re.findall(r"frame=\s*(\d+)", result.stderr)
@@ -57,8 +84,11 @@ def test_health_and_channel_state(server: Server) -> None:
     assert channel["state"] == "recording"
     assert channel["name"] == {"zh-CN": "频道A", "en": "Channel A"}
     assert channel["archive"]["end"] - channel["archive"]["start"] >= 7
-    dead = wait_for(lambda: (c := server.channel("DEAD.cn"))["state"] == "error" and c, 30,
-                    "the dead source to show as an error")
+    dead = wait_for(
+        lambda: (c := server.channel("DEAD.cn"))["state"] == "error" and c,
+        30,
+        "the dead source to show as an error",
+    )
     assert dead["recorder"]["last_error"]
     assert dead["archive"]["segments"] == 0
 
@@ -71,8 +101,13 @@ def test_live_playlist_slides_and_keeps_numbers(server: Server) -> None:
     assert all(s.program_date_time is not None for s in first.segments)
     numbered = {first.media_sequence + i: s.uri for i, s in enumerate(first.segments)}
     later = wait_for(
-        lambda: (p := _playlist(server, "/hls/A.cn/index.m3u8")).media_sequence
-        > first.media_sequence and p, 10, "the live window to slide")
+        lambda: (
+            (p := _playlist(server, "/hls/A.cn/index.m3u8")).media_sequence > first.media_sequence
+            and p
+        ),
+        10,
+        "the live window to slide",
+    )
     for i, segment in enumerate(later.segments):
         if later.media_sequence + i in numbered:
             assert numbered[later.media_sequence + i] == segment.uri
@@ -136,8 +171,7 @@ def test_bad_requests_get_clear_errors(server: Server) -> None:
     _error(server.get("/hls/A.cn/archive-yesterday-60.m3u8"), 400, "bad_time")
     _error(server.get(f"/hls/A.cn/archive-{now - 60}-forever.m3u8"), 400, "bad_duration")
     _error(server.get("/hls/A.cn/whatever.m3u8"), 400, "bad_playlist_name")
-    outside = _error(server.get(f"/hls/A.cn/archive-{now - 86400}-60.m3u8"), 404,
-                     "outside_archive")
+    outside = _error(server.get(f"/hls/A.cn/archive-{now - 86400}-60.m3u8"), 404, "outside_archive")
     assert outside["available"]["start"] == server.channel("A.cn")["archive"]["start"]
     chinese = server.get("/hls/NOPE/index.m3u8", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert chinese.json()["error"]["message"] == "频道 NOPE 不存在。"
@@ -175,19 +209,55 @@ def test_cli_archive_status(server: Server) -> None:
     assert "DEAD.cn" in out
 
 
-def test_udp_source_is_repackaged_without_encoding(server_factory: type[Server],
-                                                   data_dir: Path, tmp_path: Path) -> None:
+def test_udp_source_is_repackaged_without_encoding(
+    server_factory: type[Server], data_dir: Path, tmp_path: Path
+) -> None:
     port = free_port()
     sender = subprocess.Popen(
-        [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-         "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=500",
-         "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-b:v", "300k", "-c:a", "aac",
-         "-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"],
+        [
+            ffmpeg_binary(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=500",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "25",
+            "-b:v",
+            "300k",
+            "-c:a",
+            "aac",
+            "-f",
+            "mpegts",
+            f"udp://127.0.0.1:{port}?pkt_size=1316",
+        ],
         stdin=subprocess.DEVNULL,
     )
     try:
-        yunjin(data_dir, "channel", "add", "--id", "UDP.cn", "--name", "UDP", "--number", "5",
-               "--source", f"udp://127.0.0.1:{port}")
+        yunjin(
+            data_dir,
+            "channel",
+            "add",
+            "--id",
+            "UDP.cn",
+            "--name",
+            "UDP",
+            "--number",
+            "5",
+            "--source",
+            f"udp://127.0.0.1:{port}",
+        )
         running = server_factory(data_dir).start()
         channel = running.wait_segments("UDP.cn", 4)
         start = channel["archive"]["start"]
@@ -200,17 +270,50 @@ def test_udp_source_is_repackaged_without_encoding(server_factory: type[Server],
         sender.wait()
 
 
-def test_file_source_loops(server_factory: type[Server], data_dir: Path,
-                           tmp_path: Path) -> None:
+def test_file_source_loops(server_factory: type[Server], data_dir: Path, tmp_path: Path) -> None:
     clip = tmp_path / "clip.ts"
     subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-         "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine", "-t", "2", "-c:v",
-         "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", str(clip)],
-        check=True, timeout=60,
+        [
+            ffmpeg_binary(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "25",
+            "-c:a",
+            "aac",
+            str(clip),
+        ],
+        check=True,
+        timeout=60,
     )
-    yunjin(data_dir, "channel", "add", "--id", "LOOP.cn", "--name", "Loop", "--number", "6",
-           "--source", str(clip))
+    yunjin(
+        data_dir,
+        "channel",
+        "add",
+        "--id",
+        "LOOP.cn",
+        "--name",
+        "Loop",
+        "--number",
+        "6",
+        "--source",
+        str(clip),
+    )
     running = server_factory(data_dir).start()
     channel = running.wait_segments("LOOP.cn", 5)  # 2 s of file, more than 4 s recorded
     assert channel["archive"]["end"] - channel["archive"]["start"] >= 4

@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
@@ -54,7 +54,7 @@ def _settings(data: Path | None, **overrides: object) -> Settings:
         _fail(f"configuration / 配置: {error}")
 
 
-def _fail(text: str, code: int = 1) -> typer.Exit:
+def _fail(text: str, code: int = 1) -> NoReturn:
     errors.print(f"[red]error / 错误[/]: {text}")
     raise typer.Exit(code)
 

@@ -59,7 +59,8 @@ async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None
 
     async def one(tvg_id: str, source: str, label: str) -> None:
         archive = runtime.archives.get(tvg_id)
-        while len(archive.index) == 0:  # live recording anchors the archive first
+        # live recording anchors the archive first; the index has no event to wait on
+        while len(archive.index) == 0:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
         goal_ms = archive.index.end_ms or 0
         goal_ms -= minutes * 60_000
@@ -112,7 +113,7 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
         uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
     )
     serving = asyncio.create_task(server.serve())
-    while not server.started and not serving.done():
+    while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn's flag
         await asyncio.sleep(0.1)
     if serving.done():
         await serving  # raises why the server could not start

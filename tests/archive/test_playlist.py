@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import m3u8
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,8 +38,14 @@ def test_target_duration_rounds_half_up() -> None:
 
 def test_vod_playlist_parses_with_every_tag() -> None:
     segments = contiguous(5)
-    header = PlaylistHeader(target_duration=2, media_sequence=100, discontinuity_sequence=7,
-                            playlist_type=PlaylistType.VOD, ended=True, start_offset_s=1.5)
+    header = PlaylistHeader(
+        target_duration=2,
+        media_sequence=100,
+        discontinuity_sequence=7,
+        playlist_type=PlaylistType.VOD,
+        ended=True,
+        start_offset_s=1.5,
+    )
     text = render_playlist(header, render_segments(segments))
     parsed = m3u8.loads(text)
     assert parsed.is_endlist
@@ -53,8 +60,7 @@ def test_vod_playlist_parses_with_every_tag() -> None:
 
 def _runs_strategy() -> st.SearchStrategy[list[Segment]]:
     """Archives with gaps and restarts: each element is (gap before, new run?, duration)."""
-    step = st.tuples(st.sampled_from([0, 0, 0, 5000]), st.booleans(),
-                     st.integers(500, 4000))
+    step = st.tuples(st.sampled_from([0, 0, 0, 5000]), st.booleans(), st.integers(500, 4000))
     return st.lists(step, min_size=1, max_size=120).map(_build)
 
 
@@ -86,8 +92,9 @@ def test_live_window_is_the_newest_segments(segments: list[Segment], size: int) 
 
 
 @given(_runs_strategy(), st.data())
-def test_archive_window_bounds_and_discontinuities(segments: list[Segment],
-                                                   data: st.DataObject) -> None:
+def test_archive_window_bounds_and_discontinuities(
+    segments: list[Segment], data: st.DataObject
+) -> None:
     index = index_of(segments)
     lo, hi = segments[0].start_ms, segments[-1].end_ms
     from_ms = data.draw(st.integers(lo - 10_000, hi))
@@ -111,8 +118,9 @@ def test_archive_window_bounds_and_discontinuities(segments: list[Segment],
 
 
 def _check_discontinuities(parsed: m3u8.M3U8, shown: list[Segment]) -> None:
-    for previous, (segment, entry) in zip(shown, zip(shown[1:], parsed.segments[1:],
-                                                     strict=True), strict=False):
+    for previous, (segment, entry) in zip(
+        shown, zip(shown[1:], parsed.segments[1:], strict=True), strict=False
+    ):
         assert entry.discontinuity == (segment.run != previous.run), segment
     assert not parsed.segments[0].discontinuity
 
@@ -166,13 +174,10 @@ def test_window_still_recording_is_an_event() -> None:
 def test_window_outside_the_archive_reports_the_range() -> None:
     segments = contiguous(10)
     index = index_of(segments)
-    try:
+    with pytest.raises(OutsideArchive) as caught:
         archive_window(index, segments[-1].end_ms + 60_000, 60_000, segments[-1].end_ms)
-    except OutsideArchive as error:
-        assert error.available_start_ms == segments[0].start_ms
-        assert error.available_end_ms == segments[-1].end_ms
-    else:
-        raise AssertionError("a window after the archive was served")
+    assert caught.value.available_start_ms == segments[0].start_ms
+    assert caught.value.available_end_ms == segments[-1].end_ms
 
 
 def test_gap_in_the_middle_is_a_discontinuity_not_a_missing_segment() -> None:

@@ -13,16 +13,18 @@ from yunjin.archive.segment import HOUR_MS
 from yunjin.archive.store import INDEX_FILE, ChannelArchive, PendingSegment
 
 
-def _pending(archive: ChannelArchive, start_ms: int, duration_ms: int = 2000,
-             size: int = 1880) -> PendingSegment:
+def _pending(
+    archive: ChannelArchive, start_ms: int, duration_ms: int = 2000, size: int = 1880
+) -> PendingSegment:
     archive.incoming.mkdir(parents=True, exist_ok=True)
     path = archive.incoming / f"{start_ms}.ts"
     path.write_bytes(b"\x47" + bytes(size - 1))
     return PendingSegment(path, start_ms, duration_ms)
 
 
-def _record(archive: ChannelArchive, count: int, start_ms: int = T0_MS,
-            new_run_at: int = 0) -> None:
+def _record(
+    archive: ChannelArchive, count: int, start_ms: int = T0_MS, new_run_at: int = 0
+) -> None:
     for i in range(count):
         archive.commit(_pending(archive, start_ms + i * 2000), new_run=i == new_run_at)
 
@@ -129,8 +131,12 @@ def test_segment_files_never_leave_the_archive(tmp_path: Path) -> None:
     day, hour = segment.bucket.split("/")
     assert archive.segment_file(day, hour, segment.file_name) is not None
     (tmp_path / "secret.ts").write_text("x")
-    for bad in [("..", "..", "secret.ts"), (day, "..", segment.file_name),
-                (day, hour, "../../../secret.ts"), ("%2e%2e", hour, segment.file_name)]:
+    for bad in [
+        ("..", "..", "secret.ts"),
+        (day, "..", segment.file_name),
+        (day, hour, "../../../secret.ts"),
+        ("%2e%2e", hour, segment.file_name),
+    ]:
         assert archive.segment_file(*bad) is None
 
 
@@ -155,8 +161,7 @@ def test_retention_by_disk_budget_drops_the_oldest_hour_of_any_channel(tmp_path:
         _record(old, 2, start_ms=T0_MS + hour * HOUR_MS)
         _record(new, 2, start_ms=T0_MS + (hour + 1) * HOUR_MS)
     total = old.index.total_bytes + new.index.total_bytes
-    report = archives.enforce_retention(T0_MS + 5 * HOUR_MS, {"OLD": 7, "NEW": 7},
-                                        total - 3 * 1880)
+    report = archives.enforce_retention(T0_MS + 5 * HOUR_MS, {"OLD": 7, "NEW": 7}, total - 3 * 1880)
     assert report.bytes_freed_by_budget == 2 * 2 * 1880
     assert old.index.start_ms == T0_MS + 2 * HOUR_MS
     assert new.index.start_ms == T0_MS + HOUR_MS  # its hours were all younger

@@ -65,5 +65,5 @@ def channel(request: Request, channel: str) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
     found = runtime.channels.get(channel)
     if found is None:
-        raise ApiError(404, "channel_not_found", channel=channel)
+        raise ApiError(404, "channel_not_found", {"channel": channel})
     return channel_json(runtime, found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -16,17 +17,21 @@ class ApiError(Exception):
     """An error a route raises; rendered as ``{"error": {...}}`` with its status."""
 
     def __init__(
-        self, status: int, code: str, extra: dict[str, Any] | None = None, **values: object
+        self,
+        status: int,
+        code: str,
+        values: Mapping[str, object] | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> None:
         self.status = status
         self.code = code
-        self.values = values
-        self.extra = extra or {}
+        self.values = dict(values or {})
+        self.extra = dict(extra or {})
         super().__init__(code)
 
 
 def error_body(
-    request: Request, code: str, extra: dict[str, Any] | None = None, **values: object
+    request: Request, code: str, extra: Mapping[str, object] | None = None, **values: object
 ) -> dict[str, Any]:
     messages = both(code, **values)
     language = preferred_language(request.headers.get("accept-language"))

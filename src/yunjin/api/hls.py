@@ -14,7 +14,14 @@ from fastapi.responses import FileResponse, Response
 
 from yunjin.api.errors import ApiError
 from yunjin.archive.playlist import PLAYLIST_CONTENT_TYPE, PlaylistType
-from yunjin.archive.requests import BadRequest, Catchup, Live, StartOver, parse_playlist_name
+from yunjin.archive.requests import (
+    BadRequest,
+    Catchup,
+    Live,
+    PlaylistRequest,
+    StartOver,
+    parse_playlist_name,
+)
 from yunjin.archive.store import ChannelArchive
 from yunjin.archive.windows import (
     OutsideArchive,
@@ -38,11 +45,11 @@ def _runtime(request: Request) -> Runtime:
 def _archive(request: Request, channel: str) -> ChannelArchive:
     runtime = _runtime(request)
     if channel not in runtime.channels:
-        raise ApiError(404, "channel_not_found", channel=channel)
+        raise ApiError(404, "channel_not_found", {"channel": channel})
     return runtime.archives.get(channel)
 
 
-@router.get("/hls/{channel}/{name}")
+@router.api_route("/hls/{channel}/{name}", methods=["GET", "HEAD"])
 def playlist(request: Request, channel: str, name: str) -> Response:
     """Live, time-shift, start-over and catch-up playlists of a channel."""
     archive = _archive(request, channel)
@@ -50,24 +57,23 @@ def playlist(request: Request, channel: str, name: str) -> Response:
     try:
         wanted = parse_playlist_name(name, now_ms // 1000)
     except BadRequest as error:
-        raise ApiError(400, error.code, **error.values) from error
+        raise ApiError(400, error.code, error.values) from error
     index = archive.index
     if len(index) == 0:
-        raise ApiError(404, "archive_empty", channel=channel)
+        raise ApiError(404, "archive_empty", {"channel": channel})
     try:
         window = _window(request, archive, wanted, now_ms)
     except OutsideArchive as error:
         raise ApiError(
             404,
             "outside_archive",
+            {"channel": channel, "available": _describe(error)},
             extra={
                 "available": {
                     "start": _seconds(error.available_start_ms),
                     "end": _seconds(error.available_end_ms),
                 }
             },
-            channel=channel,
-            available=_describe(error),
         ) from error
     live = window.playlist_type is not PlaylistType.VOD
     return Response(
@@ -77,7 +83,9 @@ def playlist(request: Request, channel: str, name: str) -> Response:
     )
 
 
-def _window(request: Request, archive: ChannelArchive, wanted: object, now_ms: int) -> Window:
+def _window(
+    request: Request, archive: ChannelArchive, wanted: PlaylistRequest, now_ms: int
+) -> Window:
     size = _runtime(request).settings.live_window_segments
     index = archive.index
     match wanted:
@@ -92,7 +100,7 @@ def _window(request: Request, archive: ChannelArchive, wanted: object, now_ms: i
     raise AssertionError(wanted)
 
 
-@router.get("/hls/{channel}/{day}/{hour}/{segment}")
+@router.api_route("/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"])
 def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
     """An archived MPEG-TS segment, with Range support."""
     path = _archive(request, channel).segment_file(day, hour, segment)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,7 +50,7 @@ def tone_clip(cache_dir: Path, hertz: int, binary: str) -> Path:
     if path.is_file():
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part.aac")
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part.aac")
     result = subprocess.run(
         [
             binary,

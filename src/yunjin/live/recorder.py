@@ -111,7 +111,12 @@ class ChannelRecorder:
     async def _supervise(self) -> None:
         backoff = BACKOFF_FIRST_S
         while not self._stopping.is_set():
-            produced = await self._run_once()
+            try:
+                produced = await self._run_once()
+            except Exception as error:
+                log.exception("%s: recording run failed", self.channel_id)
+                self.status.last_error = f"{type(error).__name__}: {error}"
+                produced = False
             if self._stopping.is_set():
                 break
             self.status.restarts += 1

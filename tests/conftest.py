@@ -107,11 +107,16 @@ class Server:
         return result
 
     def wait_segments(self, tvg_id: str, count: int, timeout: float = 40) -> dict[str, Any]:
-        return wait_for(
-            lambda: (c := self.channel(tvg_id))["archive"]["segments"] >= count and c,
-            timeout,
-            f"{count} segments of {tvg_id}",
-        )
+        """Wait until a channel (perhaps added while running) has ``count`` segments."""
+
+        def enough() -> dict[str, Any] | None:
+            response = self.get(f"/api/v1/channels/{tvg_id}")
+            if response.status_code == 404:
+                return None
+            channel: dict[str, Any] = response.json()
+            return channel if channel["archive"]["segments"] >= count else None
+
+        return wait_for(enough, timeout, f"{count} segments of {tvg_id}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         assert self.process is not None

@@ -317,3 +317,26 @@ def test_file_source_loops(server_factory: type[Server], data_dir: Path, tmp_pat
     running = server_factory(data_dir).start()
     channel = running.wait_segments("LOOP.cn", 5)  # 2 s of file, more than 4 s recorded
     assert channel["archive"]["end"] - channel["archive"]["start"] >= 4
+
+
+def test_hls_source_added_while_running(server: Server) -> None:
+    """A channel added from the command line to a running server records an HLS source."""
+    yunjin(
+        server.data,
+        "channel",
+        "add",
+        "--id",
+        "RELAY.cn",
+        "--name",
+        "Relay",
+        "--number",
+        "9",
+        "--source",
+        f"{server.base}/hls/A.cn/index.m3u8",
+    )
+    relay = server.wait_segments("RELAY.cn", 3, timeout=60)
+    assert relay["state"] == "recording"
+    playlist = _playlist(server, "/hls/RELAY.cn/index.m3u8")
+    frames, log = _decode(f"{server.base}/hls/RELAY.cn/{playlist.segments[-1].uri}")
+    assert frames > 0
+    assert "h264" in log

@@ -64,13 +64,17 @@ async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None
             await asyncio.sleep(0.5)
         goal_ms = archive.index.end_ms or 0
         goal_ms -= minutes * 60_000
-        while (archive.index.start_ms or 0) > goal_ms:
+        while (missing_ms := (archive.index.start_ms or 0) - goal_ms) > 0:
+            # whole segments, at most a chunk
+            missing_s = (
+                -(-missing_ms // 1000 // settings.segment_seconds) * settings.segment_seconds
+            )
             async with limit:
                 await backfill_chunk(
                     archive,
                     parse_source(source),
                     label,
-                    seconds=CHUNK_MINUTES * 60,
+                    seconds=min(CHUNK_MINUTES * 60, max(missing_s, settings.segment_seconds)),
                     segment_seconds=settings.segment_seconds,
                     binary=runtime.pool.config.ffmpeg_binary,
                     cache_dir=settings.data_dir / "cache",
@@ -80,15 +84,17 @@ async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None
     await asyncio.gather(*(one(c.tvg_id, c.source, c.name_en) for c in channels))
     console.print(
         f"[green]Archive ready / 存档就绪[/]: {minutes} min per channel in "
-        f"{time.monotonic() - started:.0f} s"
+        f"{time.monotonic() - started:.0f} s",
+        soft_wrap=True,
     )
+    print_catchup_urls(runtime.settings, runtime, console)
 
 
 def print_urls(settings: Settings, console: Console) -> None:
     base = settings.base_url
-    now = int(time.time())
-    example = next(iter(DEMO_CHANNELS))[0]
-    console.print(f"""
+    example = DEMO_CHANNELS[0][0]
+    console.print(
+        f"""
 [bold]Yunjin 云锦[/] is running / 正在运行 — {base}
 
   M3U for VLC / 频道列表 (VLC 可直接打开):  {base}/playlist.m3u
@@ -96,12 +102,27 @@ def print_urls(settings: Settings, console: Console) -> None:
   Health / 健康检查:                       {base}/healthz
   Live / 直播:                             {base}/hls/{example}/index.m3u8
   Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
-  Start-over / 从头看:                     {base}/hls/{example}/timeshift_abs-{now - 600}.m3u8
-  Catch-up 10 min / 回看 10 分钟:          {base}/hls/{example}/archive-{now - 1500}-600.m3u8
-  From then to live / 回看至直播:          {base}/hls/{example}/archive-{now - 1500}-now.m3u8
 
+Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
+正在生成各频道过去半小时的存档，完成后显示回看地址。
 Press Ctrl-C to stop / 按 Ctrl-C 停止.
-""")
+""",
+        soft_wrap=True,
+    )
+
+
+def print_catchup_urls(settings: Settings, runtime: Runtime, console: Console) -> None:
+    base = settings.base_url
+    example = DEMO_CHANNELS[0][0]
+    start = (runtime.archives.get(example).index.start_ms or 0) // 1000
+    console.print(
+        f"""
+  Catch-up 10 min / 回看 10 分钟:   {base}/hls/{example}/archive-{start + 300}-600.m3u8
+  Start-over / 从头看:              {base}/hls/{example}/timeshift_abs-{start + 60}.m3u8
+  From then to live / 回看至直播:   {base}/hls/{example}/archive-{start + 60}-now.m3u8
+""",
+        soft_wrap=True,
+    )
 
 
 async def run_demo(settings: Settings, backfill_minutes: int) -> None:

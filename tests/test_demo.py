@@ -1,0 +1,76 @@
+"""`yunjin demo`: six generated channels, a rendered past, the URLs printed, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import m3u8
+
+from tests.conftest import alive, children_of, free_port
+from tests.helpers import wait_for
+from yunjin.demo import DEMO_CHANNELS
+
+
+def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as out:
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "yunjin",
+                "demo",
+                "--data",
+                str(tmp_path / "data"),
+                "--port",
+                str(port),
+                "--backfill-minutes",
+                "2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: "Archive ready" in log.read_text(), 120, "the demo's archive")
+        printed = log.read_text()
+        assert f"{base}/playlist.m3u" in printed
+        assert "archive-" in printed
+        channels = httpx.get(f"{base}/api/v1/channels", timeout=5).json()["channels"]
+        assert {c["id"] for c in channels} == {c[0] for c in DEMO_CHANNELS}
+        for channel in channels:
+            archive = channel["archive"]
+            assert archive["end"] - archive["start"] >= 120, channel["id"]
+            assert channel["state"] == "recording"
+        first = channels[0]
+        start, end = first["archive"]["start"], first["archive"]["end"]
+        playlist = m3u8.loads(
+            httpx.get(
+                f"{base}/hls/{first['id']}/archive-{start}-{end - start}.m3u8", timeout=5
+            ).text
+        )
+        assert playlist.is_endlist
+        # the rendered past and the live recording meet at a discontinuity
+        assert any(s.discontinuity for s in playlist.segments)
+        times = [s.program_date_time.timestamp() for s in playlist.segments]
+        assert times == sorted(times)
+        m3u = httpx.get(f"{base}/playlist.m3u", timeout=5).text
+        assert m3u.count("#EXTINF") == len(DEMO_CHANNELS)
+        ffmpegs = children_of(demo.pid)
+        assert ffmpegs
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(30)
+    assert code in (0, 130, -signal.SIGINT), log.read_text()[-2000:]
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in ffmpegs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in ffmpegs if alive(pid)]

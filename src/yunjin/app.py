@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(channels.router)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
         recorders = runtime.pool.recorders.values()
         return {
             "status": "ok",
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.get("/playlist.m3u", response_class=PlainTextResponse)
-    def playlist_m3u(request: Request) -> PlainTextResponse:
+    async def playlist_m3u(request: Request) -> PlainTextResponse:
         """Every enabled channel's live URL, for VLC and other players."""
         base = runtime.settings.base_url
         body = render_m3u(base, list(runtime.channels.values()))

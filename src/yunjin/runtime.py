@@ -48,9 +48,9 @@ class Runtime:
         """Reload the channel catalog into memory; HLS requests read only this copy."""
         with self.db.session() as session:
             channels = list_channels(session)
-        self.channels = {channel.tvg_id: channel for channel in channels}
-        for channel in channels:
+        for channel in channels:  # load archives before requests can name the channel
             self.archives.get(channel.tvg_id)
+        self.channels = {channel.tvg_id: channel for channel in channels}
         return channels
 
     async def start(self) -> None:

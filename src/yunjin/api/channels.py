@@ -55,13 +55,13 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
 
 
 @router.get("/channels")
-def channels(request: Request) -> dict[str, Any]:
+async def channels(request: Request) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
     return {"channels": [channel_json(runtime, c) for c in runtime.channels.values()]}
 
 
 @router.get("/channels/{channel}")
-def channel(request: Request, channel: str) -> dict[str, Any]:
+async def channel(request: Request, channel: str) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
     found = runtime.channels.get(channel)
     if found is None:

@@ -50,7 +50,7 @@ def _archive(request: Request, channel: str) -> ChannelArchive:
 
 
 @router.api_route("/hls/{channel}/{name}", methods=["GET", "HEAD"])
-def playlist(request: Request, channel: str, name: str) -> Response:
+async def playlist(request: Request, channel: str, name: str) -> Response:
     """Live, time-shift, start-over and catch-up playlists of a channel."""
     archive = _archive(request, channel)
     now_ms = time.time_ns() // 1_000_000
@@ -101,7 +101,7 @@ def _window(
 
 
 @router.api_route("/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"])
-def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
+async def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
     """An archived MPEG-TS segment, with Range support."""
     path = _archive(request, channel).segment_file(day, hour, segment)
     if path is None:

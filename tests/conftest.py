@@ -206,3 +206,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(plain, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def xmltv_dtd() -> Any:
+    """The XMLTV DTD from ../shared/data (the project's reference copy)."""
+    from lxml import etree
+
+    candidates = [
+        Path(__file__).resolve().parents[2] / "shared" / "data" / "xmltv.dtd",
+        Path(__file__).resolve().parents[1] / "tests" / "data" / "xmltv.dtd",
+    ]
+    for path in candidates:
+        if path.is_file():
+            return etree.DTD(str(path))
+    pytest.fail(f"xmltv.dtd not found in {candidates}")

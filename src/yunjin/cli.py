@@ -34,6 +34,8 @@ channel_app = typer.Typer(help="Live channels / 直播频道", no_args_is_help=T
 archive_app = typer.Typer(help="The rolling archive / 回看存档", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
 app.add_typer(archive_app, name="archive")
+epg_app = typer.Typer(help="Programme guide / 电子节目单", no_args_is_help=True)
+app.add_typer(epg_app, name="epg")
 console = Console()
 errors = Console(stderr=True)
 
@@ -262,6 +264,86 @@ def archive_rebuild(
         f"{tvg_id}: {report.segments} segments in {report.hours} hours, "
         f"{report.rejected} rejected / 已重建"
     )
+
+
+@epg_app.command("import")
+def epg_import(
+    location: Annotated[str, typer.Argument(help="XMLTV file or http(s) URL, gzip too")],
+    every: Annotated[
+        int | None, typer.Option(help="Re-import the URL every N hours / 每 N 小时刷新")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Import an XMLTV guide (all or nothing). / 导入 XMLTV 节目单（全部成功或不变）。"""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from yunjin.epg.sources import GuideSourceError, import_location, is_url, schedule_source
+    from yunjin.epg.xmltv import XmltvError
+
+    settings = _settings(data)
+    db = Database(settings.database)
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("importing / 导入中", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = import_location(db, location, progress)
+        if every is not None:
+            if not is_url(location):
+                _fail("--every needs a URL / --every 需要 URL")
+            with db.session() as session:
+                schedule_source(session, location, every)
+    except (GuideSourceError, XmltvError) as error:
+        _fail(f"{error} — the previous guide is unchanged / 原节目单未改变")
+    finally:
+        db.close()
+    summary = report.as_json()
+    console.print(
+        f"[green]imported / 已导入[/] {summary['programmes_stored']} programmes / 节目 for "
+        f"{len(summary['matched'])} channels / 频道 in {summary['seconds']} s"
+    )
+    if summary["unmatched"]:
+        console.print(f"unmatched guide channels / 未匹配频道: {len(summary['unmatched'])}")
+        for guide_id, name in list(summary["unmatched"].items())[:20]:
+            console.print(f"  {guide_id}  {name}")
+    for reason, count in summary["skipped"].items():
+        console.print(f"skipped / 跳过 {count}: {reason}")
+    for key in (
+        "overlaps_trimmed",
+        "duplicates_dropped",
+        "open_ended_dropped",
+        "programmes_of_unmatched_channels",
+    ):
+        if summary[key]:
+            console.print(f"{key}: {summary[key]}")
+
+
+@epg_app.command("map")
+def epg_map(
+    guide_id: Annotated[str, typer.Argument(help="the guide's channel id / 节目单频道 id")],
+    tvg_id: Annotated[str, typer.Argument(help="our channel / 本平台频道")],
+    data: DataDir = None,
+) -> None:
+    """Map a guide channel to one of ours. / 将节目单频道映射到本平台频道。"""
+    from yunjin.epg.sources import add_mapping
+
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            if not any(c.tvg_id == tvg_id for c in list_channels(session)):
+                _fail(f"no channel {tvg_id}")
+            add_mapping(session, guide_id, tvg_id)
+    finally:
+        db.close()
+    console.print(f"{guide_id} → {tvg_id}")
 
 
 def _utc(ms: int) -> str:

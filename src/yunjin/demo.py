@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
+from datetime import UTC, datetime
 
 import uvicorn
 from rich.console import Console
 
 from yunjin.app import create_app
 from yunjin.config import Settings
+from yunjin.epg.generated import demo_guide
+from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
 from yunjin.live.sources import parse_source
@@ -48,6 +52,19 @@ def ensure_demo_channels(runtime: Runtime) -> None:
             except ChannelError as error:  # a number the operator already used
                 log.warning("demo channel %s not added: %s", tvg_id, error)
     runtime.refresh_catalog()
+    import_demo_guide(runtime)
+
+
+def import_demo_guide(runtime: Runtime) -> None:
+    """A bilingual guide for the demo channels, a day back and two ahead, so catch-up has titles."""
+    ids = {spec[0] for spec in DEMO_CHANNELS}
+    channels = [c for c in runtime.channels.values() if c.tvg_id in ids]
+    guide = demo_guide(channels, datetime.now(UTC), runtime.settings.timezone)
+    with runtime.db.session() as session:
+        report = import_guide(session, io.BytesIO(guide), channels, source="demo guide")
+    log.info(
+        "demo guide: %d programmes for %d channels", report.programmes_stored, len(report.matched)
+    )
 
 
 async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None:
@@ -102,6 +119,8 @@ def print_urls(settings: Settings, console: Console) -> None:
   Health / 健康检查:                       {base}/healthz
   Live / 直播:                             {base}/hls/{example}/index.m3u8
   Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
+  Guide now/next / 节目单 (正在播出):       {base}/api/v1/epg/now
+  XMLTV / 电子节目单:                      {base}/xmltv.xml
 
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。

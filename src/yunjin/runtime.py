@@ -10,6 +10,7 @@ import time
 from yunjin.archive.registry import Archives
 from yunjin.config import Settings
 from yunjin.db.engine import Database
+from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 CATALOG_POLL_S = 2.0
 RETENTION_EVERY_S = 60.0
+GUIDE_CHECK_EVERY_S = 300.0
 
 
 class Runtime:
@@ -56,6 +58,7 @@ class Runtime:
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]
         self._tasks.append(asyncio.create_task(self._retention(), name="retention"))
+        self._tasks.append(asyncio.create_task(self._refresh_guides(), name="guides"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -77,6 +80,13 @@ class Runtime:
         while True:
             self.enforce_retention()
             await asyncio.sleep(RETENTION_EVERY_S)
+
+    async def _refresh_guides(self) -> None:
+        while True:
+            reports = await asyncio.to_thread(refresh_due_sources, self.db)
+            for report in reports:
+                log.info("guide %s: %d programmes", report.source, report.programmes_stored)
+            await asyncio.sleep(GUIDE_CHECK_EVERY_S)
 
     def enforce_retention(self) -> None:
         days = {

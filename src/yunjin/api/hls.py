@@ -31,6 +31,7 @@ from yunjin.archive.windows import (
     render_window,
     start_over_window,
 )
+from yunjin.interop.catchup import catchup_from_query
 from yunjin.runtime import Runtime
 
 router = APIRouter()
@@ -51,11 +52,19 @@ def _archive(request: Request, channel: str) -> ChannelArchive:
 
 @router.api_route("/hls/{channel}/{name}", methods=["GET", "HEAD"])
 async def playlist(request: Request, channel: str, name: str) -> Response:
-    """Live, time-shift, start-over and catch-up playlists of a channel."""
+    """Live, time-shift, start-over and catch-up playlists of a channel.
+
+    The live URL also answers catch-up asked for in its query (``playseek``,
+    ``utc``/``lutc``, ``utc``/``duration``).
+    """
     archive = _archive(request, channel)
     now_ms = time.time_ns() // 1_000_000
     try:
         wanted = parse_playlist_name(name, now_ms // 1000)
+        if isinstance(wanted, Live) and wanted.delay_s == 0:
+            query = dict(request.query_params)
+            timezone = _runtime(request).settings.timezone
+            wanted = catchup_from_query(query, timezone, now_ms // 1000) or wanted
     except BadRequest as error:
         raise ApiError(400, error.code, error.values) from error
     index = archive.index

@@ -1,0 +1,147 @@
+"""The guide over HTTP: now/next, a channel's day, search, XMLTV export and the M3U."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from yunjin.api.errors import ApiError
+from yunjin.epg.guide import GuideEntry, entry_json, now_next, programmes_between, schedule, search
+from yunjin.epg.xmltv import XmltvChannel, write_xmltv
+from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
+from yunjin.runtime import Runtime
+
+router = APIRouter()
+DAY_MS = 86_400_000
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _json(runtime: Runtime, entry: GuideEntry | None, now_ms: int) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    index = runtime.archives.get(entry.channel_id).index
+    return entry_json(entry, index, now_ms, runtime.settings.base_url)
+
+
+@router.get("/api/v1/epg/now")
+def epg_now(request: Request) -> dict[str, Any]:
+    """What is on now and next on every channel."""
+    runtime = _runtime(request)
+    now_ms = _now_ms()
+    ids = list(runtime.channels)
+    with runtime.db.session() as session:
+        found = now_next(session, ids, now_ms)
+    return {
+        "now": now_ms // 1000,
+        "channels": [
+            {
+                "channel": channel_id,
+                "now": _json(runtime, current, now_ms),
+                "next": _json(runtime, following, now_ms),
+            }
+            for channel_id, (current, following) in found.items()
+        ],
+    }
+
+
+@router.get("/api/v1/epg/search")
+def epg_search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Programmes whose title contains ``q`` (case, width and 繁/简 folded)."""
+    runtime = _runtime(request)
+    now_ms = _now_ms()
+    with runtime.db.session() as session:
+        found = search(session, q, list(runtime.channels), limit)
+    return {"query": q, "programmes": [_json(runtime, entry, now_ms) for entry in found]}
+
+
+@router.get("/api/v1/epg/{channel}")
+def epg_channel(
+    request: Request,
+    channel: str,
+    day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD, local")] = None,
+) -> dict[str, Any]:
+    """A channel's programmes for one local day (today by default)."""
+    runtime = _runtime(request)
+    if channel not in runtime.channels:
+        raise ApiError(404, "channel_not_found", {"channel": channel})
+    zone = ZoneInfo(runtime.settings.timezone)
+    local_day = day or datetime.now(zone).date()
+    start = datetime(local_day.year, local_day.month, local_day.day, tzinfo=zone)
+    from_ms = int(start.timestamp()) * 1000
+    until_ms = int((start + timedelta(days=1)).timestamp()) * 1000
+    now_ms = _now_ms()
+    with runtime.db.session() as session:
+        entries = schedule(session, channel, from_ms, until_ms)
+    return {
+        "channel": channel,
+        "date": local_day.isoformat(),
+        "timezone": runtime.settings.timezone,
+        "programmes": [_json(runtime, entry, now_ms) for entry in entries],
+    }
+
+
+def _xmltv_bytes(runtime: Runtime, catchup_ids: bool) -> bytes:
+    channels = list(runtime.channels.values())
+    keep_days = max((c.catchup_days for c in channels), default=0)
+    since_ms = _now_ms() - max(1, keep_days) * DAY_MS
+    with runtime.db.session() as session:
+        entries = programmes_between(session, [c.tvg_id for c in channels], since_ms)
+    out = io.BytesIO()
+    write_xmltv(
+        out,
+        (
+            XmltvChannel(
+                c.tvg_id, (c.name_zh, c.name_en) if c.name_en != c.name_zh else (c.name_zh,), c.logo
+            )
+            for c in channels
+        ),
+        (entry.as_xmltv() for entry in entries),
+        catchup_ids=catchup_ids,
+    )
+    return out.getvalue()
+
+
+@router.get("/xmltv.xml")
+def xmltv(
+    request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
+) -> Response:
+    """The guide of every channel, past programmes kept for the archive window."""
+    body = _xmltv_bytes(_runtime(request), catchup_id)
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/xmltv.xml.gz")
+def xmltv_gz(
+    request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
+) -> Response:
+    body = gzip.compress(_xmltv_bytes(_runtime(request), catchup_id), compresslevel=6)
+    return Response(body, media_type="application/gzip")
+
+
+@router.get("/playlist.m3u")
+async def playlist_m3u(request: Request, mode: CatchupMode = CatchupMode.DEFAULT) -> Response:
+    """Every enabled channel for VLC, Kodi and IPTV apps; ``mode`` picks the catch-up style."""
+    runtime = _runtime(request)
+    base = runtime.settings.base_url
+    options = M3uOptions(base_url=base, mode=mode, xmltv_url=f"{base}/xmltv.xml")
+    body = render_m3u(list(runtime.channels.values()), options)
+    return Response(body, media_type="audio/x-mpegurl")

@@ -1,0 +1,27 @@
+"""Folding names so that the same channel or title written differently compares equal.
+
+CCTV-1 = cctv1 = ＣＣＴＶ１ (case, spaces, dashes, full width) and
+四川卫视 = 四川衛視 (traditional folded to simplified).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import opencc
+
+_SEPARATORS = re.compile(r"[\s\-_.·・/|]+")
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """The comparison key of a name: width, case, separators and script folded."""
+    compatible = unicodedata.normalize("NFKC", text)
+    simplified: str = _to_simplified().convert(compatible)
+    return _SEPARATORS.sub("", simplified.casefold())

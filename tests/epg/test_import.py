@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from sqlalchemy import func, select
@@ -138,7 +139,7 @@ def test_overlaps_missing_stops_and_duplicates_are_repaired(database_url: str) -
             )
         ).all()
     assert [r[0] for r in rows] == ["No stop", "Long", "Same start, later entry wins"]
-    assert all(a[2] == b[1] for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(rows))
     db.close()
 
 

@@ -76,9 +76,11 @@ def parse_time(text: str) -> int:
         if hours > 14 or minutes > 59:
             raise ValueError(f"bad time zone in {text!r}")
         offset = sign * timedelta(hours=hours, minutes=minutes)
-    fields = (year, month, day, hour or 0, minute or 0, second or 0)
     try:
-        moment = datetime(*(int(value) for value in fields), tzinfo=timezone(offset))
+        moment = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+            int(second or 0), tzinfo=timezone(offset),
+        )  # fmt: skip
     except ValueError as error:
         raise ValueError(f"not an XMLTV time: {text!r} ({error})") from error
     return int(moment.timestamp()) * 1000

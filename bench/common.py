@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -76,7 +77,7 @@ def median(values: Sequence[float]) -> float:
 def percentile(values: Sequence[float], fraction: float) -> float:
     """The nearest-rank percentile (``fraction`` in 0..1)."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
     return ordered[rank]
 
 

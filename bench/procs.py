@@ -59,6 +59,16 @@ def yunjin_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def without_yunjin_env() -> Iterator[None]:
+    """This process's environment without YUNJIN_* settings, for reading Yunjin's settings."""
+    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("YUNJIN_")}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def pinned(command: list[str], cpu: int | None) -> list[str]:
     """``command`` run on one CPU through taskset, when there is one to spare and taskset."""
     taskset = shutil.which("taskset")

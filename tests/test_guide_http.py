@@ -124,6 +124,9 @@ def test_xmltv_export_is_dtd_valid_and_keeps_the_past(server: Server, xmltv_dtd:
     first = with_ids.xpath("//programme")[0]
     start, duration = first.get("catchup-id").split("-")
     assert int(duration) == 3600
+    assert first.get("start") == datetime.fromtimestamp(int(start), UTC).strftime(
+        "%Y%m%d%H%M%S +0000"
+    )
 
 
 def _decode(url: str, seconds: int | None = None) -> int:

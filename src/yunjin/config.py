@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     record: bool = Field(default=True, description="run the recorder in `serve`")
     restart_backoff_max_s: float = Field(default=30.0, gt=0)
     stall_timeout_s: float = Field(default=15.0, gt=0)
+    xtream_username: str | None = Field(
+        default=None, description="Xtream-Codes login until subscribers exist; unset disables it"
+    )
+    xtream_password: str | None = None
 
     @field_validator("data_dir")
     @classmethod

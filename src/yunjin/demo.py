@@ -31,6 +31,7 @@ DEMO_CHANNELS = (
     ("MSTV.cn", 41, "眉山综合", "Meishan TV", "市州 Prefectures", 784),
 )
 CHUNK_MINUTES = 8
+DEMO_XTREAM_LOGIN = "demo"
 
 
 def ensure_demo_channels(runtime: Runtime) -> None:
@@ -121,6 +122,7 @@ def print_urls(settings: Settings, console: Console) -> None:
   Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
   Guide now/next / 节目单 (正在播出):       {base}/api/v1/epg/now
   XMLTV / 电子节目单:                      {base}/xmltv.xml
+  Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user {settings.xtream_username}  password {settings.xtream_password}
 
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。
@@ -146,6 +148,10 @@ def print_catchup_urls(settings: Settings, runtime: Runtime, console: Console) -
 
 async def run_demo(settings: Settings, backfill_minutes: int) -> None:
     console = Console()
+    if settings.xtream_username is None:  # an Xtream-Codes login for IPTV apps
+        settings = settings.model_copy(
+            update={"xtream_username": DEMO_XTREAM_LOGIN, "xtream_password": DEMO_XTREAM_LOGIN}
+        )
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
     ensure_demo_channels(runtime)

@@ -99,7 +99,7 @@ def epg_channel(
     }
 
 
-def _xmltv_bytes(runtime: Runtime, catchup_ids: bool) -> bytes:
+def xmltv_document(runtime: Runtime, catchup_ids: bool) -> bytes:
     channels = list(runtime.channels.values())
     keep_days = max((c.catchup_days for c in channels), default=0)
     since_ms = _now_ms() - max(1, keep_days) * DAY_MS
@@ -125,7 +125,7 @@ def xmltv(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
     """The guide of every channel, past programmes kept for the archive window."""
-    body = _xmltv_bytes(_runtime(request), catchup_id)
+    body = xmltv_document(_runtime(request), catchup_id)
     return Response(body, media_type="application/xml")
 
 
@@ -133,7 +133,7 @@ def xmltv(
 def xmltv_gz(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
-    body = gzip.compress(_xmltv_bytes(_runtime(request), catchup_id), compresslevel=6)
+    body = gzip.compress(xmltv_document(_runtime(request), catchup_id), compresslevel=6)
     return Response(body, media_type="application/gzip")
 
 

@@ -161,6 +161,10 @@ class ArchiveIndex:
         """Position of the first segment that starts at or after ``ms``."""
         return bisect_left(self._starts, ms)
 
+    def position_of_seq(self, seq: int) -> int:
+        """Position of the first segment whose sequence number is ``seq`` or higher."""
+        return bisect_left(self._seqs, seq)
+
     def segments(self, first: int, stop: int) -> list[Segment]:
         return [self[position] for position in range(first, stop)]
 

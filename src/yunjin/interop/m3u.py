@@ -18,6 +18,7 @@ class CatchupMode(enum.StrEnum):
     SHIFT = "shift"  # SIPTV: the client appends ?utc={utc}&lutc={lutc} itself
     FLUSSONIC = "flussonic"  # the client derives archive-{utc}-{duration}.m3u8 itself
     PLAYSEEK = "playseek"  # ?playseek=begin-end in local time, announced as append
+    XC = "xc"  # Xtream-Codes stream URLs; the client derives /timeshift/… itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class M3uOptions:
     base_url: str
     mode: CatchupMode = CatchupMode.DEFAULT
     xmltv_url: str | None = None
+    xtream: tuple[str, str, str] | None = None  # username, password, extension (ts or m3u8)
 
 
 def _attribute(value: str) -> str:
@@ -48,6 +50,8 @@ def catchup_attributes(channel: ChannelView, options: M3uOptions) -> list[tuple[
             pairs = [("catchup", "shift")]
         case CatchupMode.FLUSSONIC:
             pairs = [("catchup", "flussonic")]
+        case CatchupMode.XC:
+            pairs = [("catchup", "xc")]
         case CatchupMode.PLAYSEEK:
             pairs = [
                 ("catchup", "append"),
@@ -76,5 +80,12 @@ def render_m3u(channels: list[ChannelView], options: M3uOptions) -> str:
         attributes = " ".join(f'{key}="{_attribute(value)}"' for key, value in pairs)
         title = channel.name_zh.replace(",", " ").replace("\n", " ")
         lines.append(f"#EXTINF:-1 {attributes},{title}")
-        lines.append(f"{options.base_url}/hls/{channel.tvg_id}/index.m3u8")
+        lines.append(stream_url(channel, options))
     return "\n".join(lines) + "\n"
+
+
+def stream_url(channel: ChannelView, options: M3uOptions) -> str:
+    if options.xtream is not None:
+        user, password, extension = options.xtream
+        return f"{options.base_url}/live/{user}/{password}/{channel.number}.{extension}"
+    return f"{options.base_url}/hls/{channel.tvg_id}/index.m3u8"

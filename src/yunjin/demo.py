@@ -110,6 +110,7 @@ async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None
 
 def print_urls(settings: Settings, console: Console) -> None:
     base = settings.base_url
+    login = f"{settings.xtream_username} / {settings.xtream_password}"
     example = DEMO_CHANNELS[0][0]
     console.print(
         f"""
@@ -122,7 +123,7 @@ def print_urls(settings: Settings, console: Console) -> None:
   Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
   Guide now/next / 节目单 (正在播出):       {base}/api/v1/epg/now
   XMLTV / 电子节目单:                      {base}/xmltv.xml
-  Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user {settings.xtream_username}  password {settings.xtream_password}
+  Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user/password {login}
 
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 
-from yunjin.archive.playlist import DISCONTINUITY, rounded_seconds, segment_entry
+from yunjin.archive.playlist import DISCONTINUITY, entry_lines, rounded_seconds
 from yunjin.archive.segment import Segment
 
 
@@ -88,6 +88,11 @@ class ArchiveIndex:
             ):
                 raise IndexOrderError(f"segment {segment} does not follow {last}")
         self._put(len(self._starts), segment)
+        # recording appends a segment every few seconds: render its entry now, off the
+        # request path, so playlists over what was recorded since start-up are always warm
+        self._entries[-1] = entry_lines(
+            segment.start_ms, segment.duration_ms, segment.seq, segment.run
+        )
 
     def prepend(self, segments: list[Segment]) -> None:
         """Add consecutive segments before the first one (a backfill)."""
@@ -186,10 +191,12 @@ class ArchiveIndex:
     def _entries_of(self, first: int, stop: int) -> list[str]:
         chunk = self._entries[first:stop]
         if None in chunk:
+            starts, durations, seqs, runs = self._starts, self._durations, self._seqs, self._runs
             for offset, entry in enumerate(chunk):
                 if entry is None:
-                    rendered = segment_entry(self[first + offset])
-                    self._entries[first + offset] = rendered
+                    k = first + offset
+                    rendered = entry_lines(starts[k], durations[k], seqs[k], runs[k])
+                    self._entries[k] = rendered
                     chunk[offset] = rendered
         return chunk  # type: ignore[return-value]  # no None is left
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from yunjin.archive.segment import HOUR_MS, Segment, iso_hour
+from yunjin.archive.segment import HOUR_MS, SEGMENT_SUFFIX, Segment, hour_names, iso_hour
 
 HLS_VERSION = 3
 DISCONTINUITY = "#EXT-X-DISCONTINUITY\n"
@@ -46,10 +46,20 @@ def program_date_time(ms: int) -> str:
 
 def segment_entry(segment: Segment) -> str:
     """A segment's lines: its program date-time, its duration and its URI (§4.3.2)."""
+    return entry_lines(segment.start_ms, segment.duration_ms, segment.seq, segment.run)
+
+
+def entry_lines(start_ms: int, duration_ms: int, seq: int, run: int) -> str:
+    """``segment_entry`` from bare numbers, in one format step (the index's hot path)."""
+    hour, within_hour = divmod(start_ms, HOUR_MS)
+    minutes, within_minute = divmod(within_hour, 60_000)
+    seconds, millis = divmod(within_minute, 1000)
+    bucket, iso = hour_names(hour)
+    whole, fraction = divmod(duration_ms, 1000)
     return (
-        f"#EXT-X-PROGRAM-DATE-TIME:{program_date_time(segment.start_ms)}\n"
-        f"#EXTINF:{segment.duration_ms / 1000:.3f},\n"
-        f"{segment.uri}\n"
+        f"#EXT-X-PROGRAM-DATE-TIME:{iso}{minutes:02d}:{seconds:02d}.{millis:03d}Z\n"
+        f"#EXTINF:{whole}.{fraction:03d},\n"
+        f"{bucket}/{start_ms}_{duration_ms}_{seq}_{run}{SEGMENT_SUFFIX}\n"
     )
 
 

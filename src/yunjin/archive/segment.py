@@ -57,16 +57,17 @@ class Segment:
 
 def hour_bucket(ms: int) -> str:
     """The ``YYYYMMDD/HH`` folder (UTC) that holds segments starting at ``ms``."""
-    return _hour_names(ms // HOUR_MS)[0]
+    return hour_names(ms // HOUR_MS)[0]
 
 
 def iso_hour(ms: int) -> str:
     """``YYYY-MM-DDTHH:`` of the UTC hour holding ``ms``, for program date-times."""
-    return _hour_names(ms // HOUR_MS)[1]
+    return hour_names(ms // HOUR_MS)[1]
 
 
 @lru_cache(maxsize=4096)
-def _hour_names(hour: int) -> tuple[str, str]:
+def hour_names(hour: int) -> tuple[str, str]:
+    """The bucket folder and the ISO date-time prefix of an hour counted from the epoch."""
     moment = datetime.fromtimestamp(hour * 3600, UTC)
     return moment.strftime("%Y%m%d/%H"), moment.strftime("%Y-%m-%dT%H:")
 

@@ -37,7 +37,7 @@ class ArchiveIndex:
         self._max_duration_ms = 0
         ordered = sorted(segments, key=lambda segment: segment.start_ms)
         for segment in ordered:
-            self.append(segment)
+            self.append(segment, render=False)
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -77,8 +77,12 @@ class ArchiveIndex:
 
     # -- changes ---------------------------------------------------------------
 
-    def append(self, segment: Segment) -> None:
-        """Add a segment after the last one (live recording)."""
+    def append(self, segment: Segment, *, render: bool = True) -> None:
+        """Add a segment after the last one (live recording).
+
+        ``render`` prepares its playlist entry at once; loading a whole archive
+        skips that and leaves entries to be rendered when first asked for.
+        """
         if self._starts:
             last = self[-1]
             if (
@@ -88,6 +92,8 @@ class ArchiveIndex:
             ):
                 raise IndexOrderError(f"segment {segment} does not follow {last}")
         self._put(len(self._starts), segment)
+        if not render:
+            return
         # recording appends a segment every few seconds: render its entry now, off the
         # request path, so playlists over what was recorded since start-up are always warm
         self._entries[-1] = entry_lines(

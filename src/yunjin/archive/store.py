@@ -242,7 +242,7 @@ def _index_of(segments: list[Segment]) -> tuple[ArchiveIndex, int]:
     rejected = 0
     for segment in sorted(segments, key=lambda s: (s.start_ms, s.seq)):
         try:
-            index.append(segment)
+            index.append(segment, render=False)
         except IndexOrderError:
             rejected += 1
             log.warning("segment %s is out of order and left out of the index", segment)

@@ -21,7 +21,7 @@ check: setup
 	$(BIN)/mypy
 
 bench: setup
-	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx wrk=/usr/bin/wrk
 	$(BIN)/python -m bench
 
 clean:

@@ -77,7 +77,7 @@ class Archive:
     def index(self) -> ArchiveIndex:
         index = ArchiveIndex()
         for segment in self.segments():
-            index.append(segment)
+            index.append(segment, render=False)  # as loaded from disk after a restart
         return index
 
 

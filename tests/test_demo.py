@@ -64,6 +64,11 @@ def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
         assert times == sorted(times)
         m3u = httpx.get(f"{base}/playlist.m3u", timeout=5).text
         assert m3u.count("#EXTINF") == len(DEMO_CHANNELS)
+        guide = httpx.get(f"{base}/api/v1/epg/now", timeout=5).json()["channels"]
+        assert len(guide) == len(DEMO_CHANNELS)
+        for entry in guide:  # a bilingual guide for every channel, now and next
+            assert entry["now"]["titles"].keys() == {"zh", "en"}
+            assert entry["next"]["start"] == entry["now"]["stop"]
         ffmpegs = children_of(demo.pid)
         assert ffmpegs
     finally:

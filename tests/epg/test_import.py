@@ -155,3 +155,22 @@ def test_a_broken_document_leaves_the_previous_guide(database_url: str) -> None:
 
         assert session.scalar(select(func.count()).select_from(EpgStaging)) == 0
     db.close()
+
+
+def test_a_guide_not_grouped_by_channel_is_merged(database_url: str) -> None:
+    db = _db(database_url)
+    report = _import(
+        db,
+        _guide(
+            ("SCTV.cn", "20261126080000", "20261126090000", "A"),
+            ("CCTV1.cn", "20261126080000", "20261126090000", "X"),
+            ("SCTV.cn", "20261126100000", "20261126110000", "C"),
+            ("SCTV.cn", "20261126083000", "20261126100000", "B"),  # overlaps A
+            ("CCTV1.cn", "20261126090000", "20261126100000", "Y"),
+        ),
+    )
+    assert [t for _, t in _titles(db, "SCTV.cn")] == ["A", "B", "C"]
+    assert [t for _, t in _titles(db, "CCTV1.cn")] == ["X", "Y"]
+    assert report["programmes_stored"] == 5
+    assert report["overlaps_trimmed"] == 1
+    db.close()

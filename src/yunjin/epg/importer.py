@@ -19,15 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import EpgChannelMap, EpgStaging, Programme
+from yunjin.epg.guide import schedule
 from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvProgramme, iter_xmltv
 from yunjin.live.channels import ChannelView
 
 BATCH = 5000
+# Core inserts: many times faster than ORM bulk inserts for rows we never read back.
+STAGING = cast(Table, EpgStaging.__table__)
+PROGRAMMES = cast(Table, Programme.__table__)
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -122,8 +126,11 @@ def import_guide(
     matcher = ChannelMatcher(channels, mapping)
     import_id = uuid.uuid4().hex
     resolved: dict[str, str | None] = {}
-    touched: set[str] = set()
-    batch: list[dict[str, Any]] = []
+    current: str | None = None
+    run: list[XmltvProgramme] = []  # the programmes of ``current`` read so far
+    written: dict[str, tuple[int, int]] = {}  # channel -> window this import replaced
+    late: set[str] = set()  # channels that came back after their run was written
+    staged: list[dict[str, Any]] = []
     for item in iter_xmltv(stream, report.issues):
         if isinstance(item, XmltvChannel):
             report.guide_channels += 1
@@ -145,15 +152,24 @@ def import_guide(
         if target is None:
             report.programmes_of_unmatched_channels += 1
             continue
-        touched.add(target)
-        batch.append(_staged(import_id, target, item))
-        if len(batch) >= BATCH:
-            session.execute(insert(EpgStaging), batch)
-            batch.clear()
-    if batch:
-        session.execute(insert(EpgStaging), batch)
-    for channel_id in sorted(touched):
-        _replace_window(session, import_id, channel_id, report)
+        if target != current and target in written:
+            late.add(target)  # an ungrouped guide: merge at the end
+            staged.append(_staged(import_id, target, item))
+            if len(staged) >= BATCH:
+                session.execute(insert(STAGING), staged)
+                staged.clear()
+            continue
+        if target != current:
+            if current is not None:
+                written[current] = _replace(session, current, run, report)
+            current, run = target, []
+        run.append(item)
+    if current is not None:
+        written[current] = _replace(session, current, run, report)
+    if staged:
+        session.execute(insert(STAGING), staged)
+    for channel_id in sorted(late):
+        _merge_late(session, import_id, channel_id, written[channel_id], report)
     session.execute(delete(EpgStaging).where(EpgStaging.import_id == import_id))
     report.seconds = time.monotonic() - started
     return report
@@ -177,61 +193,90 @@ def _staged(import_id: str, channel_id: str, item: XmltvProgramme) -> dict[str, 
     }
 
 
-def _replace_window(
-    session: Session, import_id: str, channel_id: str, report: ImportReport
+def _unstaged(channel_id: str, start_ms: int, stop_ms: int | None, payload: str) -> XmltvProgramme:
+    data = json.loads(payload)
+    return XmltvProgramme(
+        channel=channel_id,
+        start_ms=start_ms,
+        stop_ms=stop_ms,
+        titles=tuple((lang, text) for lang, text in data["titles"]),
+        descriptions=tuple((lang, text) for lang, text in data["descriptions"]),
+        subtitle=data["subtitle"],
+        categories=tuple(data["categories"]),
+        episode=data["episode"],
+        icon=data["icon"],
+    )
+
+
+def _merge_late(
+    session: Session, import_id: str, channel_id: str, window: tuple[int, int], report: ImportReport
 ) -> None:
+    """A channel whose programmes came in more than one run: write them all again, merged."""
+    earlier = [entry.as_xmltv() for entry in schedule(session, channel_id, *window)]
+    report.programmes_stored -= len(earlier)
     rows = session.execute(
         select(EpgStaging.start_ms, EpgStaging.stop_ms, EpgStaging.payload)
         .where(EpgStaging.import_id == import_id, EpgStaging.channel_id == channel_id)
-        .order_by(EpgStaging.start_ms, EpgStaging.id)
+        .order_by(EpgStaging.id)
     ).all()
+    later = [_unstaged(channel_id, *row) for row in rows]
+    _replace(session, channel_id, earlier + later, report)
+
+
+def _replace(
+    session: Session, channel_id: str, items: list[XmltvProgramme], report: ImportReport
+) -> tuple[int, int]:
+    """Repair a channel's programmes and replace the window they cover; returns the window."""
     kept: list[list[Any]] = []
-    for start_ms, stop_ms, payload in rows:
-        if kept and kept[-1][0] == start_ms:
-            kept.pop()  # the later entry for the same start wins
+    # a stable sort: of two entries with the same start, the later one in the guide wins
+    for item in sorted(items, key=lambda programme: programme.start_ms):
+        if kept and kept[-1][0] == item.start_ms:
+            kept.pop()
             report.duplicates_dropped += 1
         if kept:
             previous = kept[-1]
             if previous[1] is None:
-                previous[1] = start_ms  # no stop given: it runs until the next one
-            elif previous[1] > start_ms:
-                previous[1] = start_ms
+                previous[1] = item.start_ms  # no stop given: it runs until the next one
+            elif previous[1] > item.start_ms:
+                previous[1] = item.start_ms
                 report.overlaps_trimmed += 1
-        kept.append([start_ms, stop_ms, payload])
+        kept.append([item.start_ms, item.stop_ms, item])
     if kept and kept[-1][1] is None:
         kept.pop()
         report.open_ended_dropped += 1
     if not kept:
-        return
-    window_start, window_stop = kept[0][0], max(row[1] for row in kept)
+        return (0, 0)
+    window = (kept[0][0], max(row[1] for row in kept))
     session.execute(
         delete(Programme).where(
             Programme.channel_id == channel_id,
-            Programme.start_ms < window_stop,
-            Programme.stop_ms > window_start,
+            Programme.start_ms < window[1],
+            Programme.stop_ms > window[0],
         )
     )
     programmes = [_programme_row(channel_id, *row) for row in kept]
     for first in range(0, len(programmes), BATCH):
-        session.execute(insert(Programme), programmes[first : first + BATCH])
+        session.execute(insert(PROGRAMMES), programmes[first : first + BATCH])
     report.programmes_stored += len(programmes)
+    return window
 
 
-def _programme_row(channel_id: str, start_ms: int, stop_ms: int, payload: str) -> dict[str, Any]:
-    data = json.loads(payload)
-    titles = [tuple(pair) for pair in data["titles"]]
-    descriptions = [tuple(pair) for pair in data["descriptions"]]
+def _programme_row(
+    channel_id: str, start_ms: int, stop_ms: int, item: XmltvProgramme
+) -> dict[str, Any]:
+    titles = item.titles
+    descriptions = item.descriptions
     return {
         "channel_id": channel_id,
         "start_ms": start_ms,
         "stop_ms": stop_ms,
         "title": titles[0][1],
         "title_folded": " ".join(fold(text) for _lang, text in titles),
-        "subtitle": data["subtitle"],
+        "subtitle": item.subtitle,
         "description": descriptions[0][1] if descriptions else "",
-        "category": ", ".join(data["categories"]),
-        "episode": data["episode"],
-        "icon": data["icon"],
-        "titles": {lang: text for lang, text in titles},
-        "descriptions": {lang: text for lang, text in descriptions},
+        "category": ", ".join(item.categories),
+        "episode": item.episode,
+        "icon": item.icon,
+        "titles": dict(titles),
+        "descriptions": dict(descriptions),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -20,6 +20,7 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=131_072)
 def fold(text: str) -> str:
     """The comparison key of a name: width, case, separators and script folded."""
     compatible = unicodedata.normalize("NFKC", text)

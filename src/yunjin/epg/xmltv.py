@@ -7,10 +7,12 @@ nothing is fetched from the network (no XXE, no billion laughs).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timezone
+from functools import lru_cache
 from typing import IO
 
 from lxml import etree
@@ -60,30 +62,37 @@ class ParseIssues:
         self.examples.setdefault(reason, example[:200])
 
 
+@lru_cache(maxsize=262_144)
 def parse_time(text: str) -> int:
     """UTC milliseconds of an XMLTV time such as ``20261126203000 +0800``.
 
     Missing trailing fields are zero; a missing zone means UTC, as the DTD says.
+    Guides repeat the same slot times across channels, so results are cached.
     """
     match = _TIME.match(text.strip())
     if match is None:
         raise ValueError(f"not an XMLTV time: {text!r}")
     year, month, day, hour, minute, second, zone = match.groups()
-    offset = timedelta(0)
+    offset_s = 0
     if zone and zone[0] in "+-":
-        sign = 1 if zone[0] == "+" else -1
         hours, minutes = int(zone[1:3]), int(zone[3:5])
         if hours > 14 or minutes > 59:
             raise ValueError(f"bad time zone in {text!r}")
-        offset = sign * timedelta(hours=hours, minutes=minutes)
+        offset_s = (1 if zone[0] == "+" else -1) * (hours * 3600 + minutes * 60)
+    fields = (int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    if not (
+        1 <= fields[1] <= 12
+        and 1 <= fields[2] <= 31
+        and fields[3] <= 23
+        and fields[4] <= 59
+        and fields[5] <= 60
+    ):
+        raise ValueError(f"not an XMLTV time: {text!r} (a field out of range)")
     try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-            int(second or 0), tzinfo=timezone(offset),
-        )  # fmt: skip
+        date(fields[0], fields[1], fields[2])  # the day exists in that month
     except ValueError as error:
         raise ValueError(f"not an XMLTV time: {text!r} ({error})") from error
-    return int(moment.timestamp()) * 1000
+    return (calendar.timegm((*fields, 0, 0, 0)) - offset_s) * 1000
 
 
 def format_time(ms: int, zone: timezone = UTC) -> str:
@@ -125,9 +134,19 @@ def iter_xmltv(source: IO[bytes], issues: ParseIssues) -> Iterator[XmltvChannel 
         raise XmltvError(f"the root element is <{root.tag}>, not <tv>")
 
 
-def _text(element: etree._Element, tag: str) -> list[tuple[str, str]]:
+def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
+    """Child elements by tag, in one pass."""
+    found: dict[str, list[etree._Element]] = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):
+            found.setdefault(tag, []).append(child)
+    return found
+
+
+def _texts(children: list[etree._Element]) -> list[tuple[str, str]]:
     found = []
-    for child in element.iterchildren(tag):
+    for child in children:
         text = (child.text or "").strip()
         if text:
             found.append((child.get("lang", ""), text[:MAX_TEXT]))
@@ -139,7 +158,7 @@ def _channel(element: etree._Element) -> XmltvChannel:
     if not channel_id or len(channel_id) > 200:
         raise ValueError("channel without a usable id: " + channel_id[:80])
     icon = element.find("icon")
-    names = tuple(text for _lang, text in _text(element, "display-name"))
+    names = tuple(text for _lang, text in _texts(element.findall("display-name")))
     return XmltvChannel(channel_id, names, "" if icon is None else icon.get("src", "")[:2000])
 
 
@@ -153,24 +172,26 @@ def _programme(element: etree._Element) -> XmltvProgramme:
         stop_ms = parse_time(stop_text) if stop_text else None
     except ValueError as error:
         raise ValueError(f"bad programme time: {error}") from error
-    titles = tuple(_text(element, "title"))
+    children = _children(element)
+    titles = tuple(_texts(children.get("title", [])))
     if not titles:
         raise ValueError(f"programme without a title: {channel} {element.get('start')}")
     if stop_ms is not None and stop_ms <= start_ms:
         raise ValueError(f"programme ending before it starts: {channel} {titles[0][1]}")
-    icon = element.find("icon")
-    subtitle = _text(element, "sub-title")
-    episode = element.find("episode-num")
+    icons = children.get("icon")
+    subtitle = _texts(children.get("sub-title", []))
+    episodes = children.get("episode-num")
+    episode = episodes[0] if episodes else None
     return XmltvProgramme(
         channel=channel,
         start_ms=start_ms,
         stop_ms=stop_ms,
         titles=titles,
-        descriptions=tuple(_text(element, "desc")),
+        descriptions=tuple(_texts(children.get("desc", []))),
         subtitle=subtitle[0][1] if subtitle else "",
-        categories=tuple(text for _lang, text in _text(element, "category")),
+        categories=tuple(text for _lang, text in _texts(children.get("category", []))),
         episode=((episode.text or "").strip()[:200] if episode is not None else ""),
-        icon="" if icon is None else icon.get("src", "")[:2000],
+        icon=icons[0].get("src", "")[:2000] if icons else "",
     )
 
 

@@ -12,7 +12,7 @@ demo: setup
 	$(BIN)/yunjin demo --data $(DATA)
 
 test: setup
-	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx
 	$(BIN)/pytest
 
 check: setup

@@ -23,21 +23,30 @@ CHANNELS = 2700
 DAYS = 7
 PROGRAMME_MINUTES = 30
 
-_IMPORT = """
-import json, resource, sys, time
+# VmHWM, not getrusage: Linux carries ru_maxrss over exec from the (large) parent.
+_PEAK = """
+def peak_rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+"""
+
+_IMPORT = _PEAK + """
+import json, sys, time
 from yunjin.db.engine import Database
 from yunjin.epg.sources import import_location
 db = Database(sys.argv[1])
 began = time.monotonic()
 report = import_location(db, sys.argv[2])
 seconds = time.monotonic() - began
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak_kb = peak_rss_kb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024,
                   "stored": report.programmes_stored, "matched": len(report.matched)}))
 """
 
-_BARE = """
-import json, resource, sys, time
+_BARE = _PEAK + """
+import json, sys, time
 from lxml import etree
 began = time.monotonic()
 count = 0
@@ -47,7 +56,7 @@ for _event, element in etree.iterparse(sys.argv[1], events=("end",), tag="progra
     while element.getprevious() is not None:
         del element.getparent()[0]
 seconds = time.monotonic() - began
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak_kb = peak_rss_kb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "count": count}))
 """
 

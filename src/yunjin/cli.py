@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -344,6 +345,62 @@ def epg_map(
     finally:
         db.close()
     console.print(f"{guide_id} → {tvg_id}")
+
+
+@app.command("nginx-config")
+def nginx_config(
+    listen: Annotated[str, typer.Option(help="nginx listen address / 监听")] = "8080",
+    upstream: Annotated[str | None, typer.Option(help="the app / 应用地址")] = None,
+    runtime_dir: Annotated[Path, typer.Option(help="pid, logs and temp files / 运行目录")] = Path(
+        "/var/lib/yunjin-edge"
+    ),
+    out: Annotated[Path | None, typer.Option(help="write here (else stdout) / 输出文件")] = None,
+    data: DataDir = None,
+) -> None:
+    """An nginx edge that verifies signed URLs with secure_link. / 生成 nginx 边缘配置。"""
+    from yunjin.delivery.nginx import EdgeConfig, render_nginx_config
+
+    settings = _settings(data)
+    if not settings.token_secret:
+        _fail("set token_secret first (YUNJIN_TOKEN_SECRET) / 请先设置 token_secret")
+    edge = EdgeConfig(
+        listen=listen,
+        upstream=upstream or settings.base_url,
+        archive_dir=settings.archive_dir,
+        secret=settings.token_secret,
+        runtime_dir=runtime_dir,
+    )
+    try:
+        text = render_nginx_config(edge)
+    except ValueError as error:
+        _fail(str(error))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    out.chmod(0o600)  # it holds the secret
+    console.print(f"wrote / 已写入 {out}")
+
+
+@app.command("sign")
+def sign_url(
+    channel: Annotated[str, typer.Argument(help="tvg-id")],
+    address: Annotated[str | None, typer.Option(help="bind to this client address")] = None,
+    data: DataDir = None,
+) -> None:
+    """Print a signed live URL for a channel. / 输出频道的签名直播地址。"""
+    from yunjin.delivery.tokens import sign
+
+    settings = _settings(data)
+    if not settings.token_secret:
+        _fail("set token_secret first (YUNJIN_TOKEN_SECRET) / 请先设置 token_secret")
+    expires = int(time.time()) + settings.token_ttl_s
+    try:
+        prefix = sign(settings.token_secret, channel, expires, address)
+    except ValueError as error:
+        _fail(str(error))
+    print(f"{settings.base_url}{prefix.path}/index.m3u8")
 
 
 def _utc(ms: int) -> str:

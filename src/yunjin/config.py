@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     record: bool = Field(default=True, description="run the recorder in `serve`")
     restart_backoff_max_s: float = Field(default=30.0, gt=0)
     stall_timeout_s: float = Field(default=15.0, gt=0)
+    token_secret: str | None = Field(
+        default=None, description="secret of signed /t/ and /ti/ URLs; unset disables them"
+    )
+    token_ttl_s: int = Field(default=4 * 3600, ge=60)
+    require_tokens: bool = Field(default=False, description="refuse unsigned /hls/ URLs")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="addresses whose X-Real-IP names the client (an nginx edge)",
+    )
     xtream_username: str | None = Field(
         default=None, description="Xtream-Codes login until subscribers exist; unset disables it"
     )

@@ -28,6 +28,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "频道 {channel} 尚无录制内容。",
     ),
     "segment_not_found": ("No such segment.", "分片不存在。"),
+    "token_required": ("A signed URL is required.", "需要带签名的播放地址。"),
+    "token_forged": (
+        "This link is not valid for this channel or address.",
+        "该播放地址对此频道或此设备无效。",
+    ),
+    "token_expired": ("This link has expired.", "该播放地址已过期。"),
+    "tokens_disabled": ("Signed URLs are not configured.", "未配置签名播放地址。"),
     "invalid_request": ("Invalid request: {detail}", "请求无效：{detail}"),
     "not_found": ("Not found.", "未找到。"),
 }

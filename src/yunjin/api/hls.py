@@ -52,6 +52,12 @@ def _archive(request: Request, channel: str) -> ChannelArchive:
 
 @router.api_route("/hls/{channel}/{name}", methods=["GET", "HEAD"])
 async def playlist(request: Request, channel: str, name: str) -> Response:
+    """Live, time-shift, start-over and catch-up playlists of a channel."""
+    _open_access(request)
+    return playlist_response(request, channel, name)
+
+
+def playlist_response(request: Request, channel: str, name: str) -> Response:
     """Live, time-shift, start-over and catch-up playlists of a channel.
 
     The live URL also answers catch-up asked for in its query (``playseek``,
@@ -111,6 +117,18 @@ def _window(
 
 @router.api_route("/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"])
 async def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
+    """An archived MPEG-TS segment, with Range support."""
+    _open_access(request)
+    return segment_response(request, channel, day, hour, segment)
+
+
+def _open_access(request: Request) -> None:
+    """Unsigned ``/hls/`` URLs work only while the operator has not required tokens."""
+    if _runtime(request).settings.require_tokens:
+        raise ApiError(403, "token_required")
+
+
+def segment_response(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
     """An archived MPEG-TS segment, with Range support."""
     path = _archive(request, channel).segment_file(day, hour, segment)
     if path is None:

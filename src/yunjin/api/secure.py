@@ -1,0 +1,98 @@
+"""Signed delivery: ``/t/{token}/{expires}/hls/{channel}/…`` and its address-bound ``/ti/``.
+
+The app verifies exactly what an nginx edge with ``secure_link`` verifies
+(``yunjin nginx-config`` writes that edge), then serves the same playlists and
+segments as ``/hls/``; relative segment URIs keep the prefix.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from yunjin.api.errors import ApiError
+from yunjin.api.hls import playlist_response, segment_response
+from yunjin.delivery.tokens import Binding, Verdict, sign, verify
+from yunjin.runtime import Runtime
+
+router = APIRouter(tags=["signed delivery"])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def client_address(request: Request) -> str:
+    """The viewer's address: X-Real-IP when a trusted edge forwarded the request."""
+    peer = request.client.host if request.client else ""
+    if peer in _runtime(request).settings.trusted_proxies:
+        forwarded = request.headers.get("x-real-ip", "").strip()
+        if forwarded:
+            return forwarded
+    return peer
+
+
+def _check(request: Request, binding: str, token: str, expires: str, channel: str) -> None:
+    secret = _runtime(request).settings.token_secret
+    if secret is None:
+        raise ApiError(404, "tokens_disabled")
+    if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
+        raise ApiError(403, "token_forged")
+    verdict = verify(
+        secret,
+        Binding(binding),
+        token,
+        int(expires),
+        channel,
+        client_address(request),
+        int(time.time()),
+    )
+    if verdict is Verdict.EXPIRED:
+        raise ApiError(410, "token_expired")
+    if verdict is Verdict.FORGED:
+        raise ApiError(403, "token_forged")
+
+
+def _binding(request: Request) -> str:
+    return request.url.path.split("/", 2)[1]  # "t" or "ti"
+
+
+@router.api_route("/t/{token}/{expires}/hls/{channel}/{name}", methods=["GET", "HEAD"])
+@router.api_route("/ti/{token}/{expires}/hls/{channel}/{name}", methods=["GET", "HEAD"])
+async def signed_playlist(
+    request: Request, token: str, expires: str, channel: str, name: str
+) -> Response:
+    _check(request, _binding(request), token, expires, channel)
+    return playlist_response(request, channel, name)
+
+
+@router.api_route(
+    "/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"]
+)
+@router.api_route(
+    "/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"]
+)
+async def signed_segment(
+    request: Request, token: str, expires: str, channel: str, day: str, hour: str, segment: str
+) -> Response:
+    _check(request, _binding(request), token, expires, channel)
+    return segment_response(request, channel, day, hour, segment)
+
+
+def signed_urls(runtime: Runtime, channel: str, address: str | None) -> dict[str, Any]:
+    """A signed prefix for a channel (issued after the entitlement gate has said yes)."""
+    secret = runtime.settings.token_secret
+    if secret is None:
+        raise ApiError(404, "tokens_disabled")
+    expires = int(time.time()) + runtime.settings.token_ttl_s
+    prefix = sign(secret, channel, expires, address)
+    base = runtime.settings.base_url
+    return {
+        "prefix": f"{base}{prefix.path}",
+        "expires": expires,
+        "live": f"{base}{prefix.path}/index.m3u8",
+    }

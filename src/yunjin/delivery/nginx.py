@@ -1,0 +1,107 @@
+"""An nginx edge that verifies Yunjin's tokens with stock ``secure_link`` (pure rendering).
+
+Segments are served by nginx straight from the archive; playlists are passed to
+the app, which renders them (and verifies the token again, with the viewer's
+address from X-Real-IP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CHANNEL = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+SEGMENT = r"\d{8}/\d{2}/\d{10,16}_\d{1,9}_\d{1,19}_\d{1,19}\.ts"
+PREFIX = (
+    r"^/(?<binding>ti?)/(?<token>[A-Za-z0-9_-]{22})/(?<expires>\d{1,12})"
+    rf"/hls/(?<channel>{CHANNEL})/"
+)
+SIGNED_SEGMENT = rf"{PREFIX}(?<segment>{SEGMENT})$"
+SIGNED = rf"{PREFIX}[^/]+$"
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeConfig:
+    listen: str  # "127.0.0.1:8080" or "8080"
+    upstream: str  # the app, "http://127.0.0.1:8000"
+    archive_dir: Path
+    secret: str
+    runtime_dir: Path  # pid, logs and temp files
+    worker_user: str = "root"
+
+
+def _checked(text: str) -> str:
+    if not text or any(c in text for c in '"\\\n\r;{}$ '):
+        raise ValueError(
+            "the token secret must be non-empty, without spaces, quotes, "
+            "backslashes, ';', '{', '}', '$' or line breaks (nginx would read them)"
+        )
+    return text
+
+
+def render_nginx_config(edge: EdgeConfig) -> str:
+    archive = str(edge.archive_dir).rstrip("/")
+    run = str(edge.runtime_dir).rstrip("/")
+    secret = _checked(edge.secret)
+    checks = "\n".join(
+        "            " + line
+        for line in (
+            'set $bound "";',
+            'if ($binding = "ti") { set $bound $remote_addr; }',
+            "secure_link $token,$expires;",
+            f'secure_link_md5 "$expires/hls/$channel/$bound {secret}";',
+            'if ($secure_link = "") { return 403; }',
+            'if ($secure_link = "0") { return 410; }',
+        )
+    )
+    return f"""# Written by `yunjin nginx-config`: a Yunjin delivery edge.
+# /t/{{token}}/{{expires}}/hls/{{channel}}/…   any address
+# /ti/{{token}}/{{expires}}/hls/{{channel}}/…  bound to the viewer's address
+# valid → 200, expired → 410, forged / another channel / another address → 403
+user {edge.worker_user};
+worker_processes auto;
+daemon off;
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+
+events {{ worker_connections 4096; }}
+
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    client_body_temp_path {run}/client_body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    types {{
+        application/vnd.apple.mpegurl m3u8;
+        video/mp2t ts;
+    }}
+
+    upstream yunjin_app {{ server {edge.upstream.removeprefix("http://").rstrip("/")}; }}
+
+    server {{
+        listen {edge.listen};
+
+        # segments: straight from the archive
+        location ~ "{SIGNED_SEGMENT}" {{
+{checks}
+            alias {archive}/$channel/$segment;
+            add_header Cache-Control "max-age=86400";
+        }}
+
+        # playlists: rendered by the app, which checks the token again
+        location ~ "{SIGNED}" {{
+{checks}
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header Host $http_host;
+            proxy_pass http://yunjin_app;
+        }}
+
+        location / {{ return 404; }}
+    }}
+}}
+"""

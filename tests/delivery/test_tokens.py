@@ -1,0 +1,70 @@
+"""Token signing and verification, property-tested: any change to what is signed is refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from yunjin.delivery.tokens import Binding, Verdict, sign, verify
+
+NOW = 1_795_000_000
+channels = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,20}\Z")
+addresses = st.sampled_from(["127.0.0.1", "10.1.2.3", "::1", "2001:db8::7"])
+
+
+def test_the_token_is_what_nginx_computes() -> None:
+    prefix = sign("s3cret", "CCTV1.cn", NOW + 60, "10.0.0.7")
+    raw = hashlib.md5(f"{NOW + 60}/hls/CCTV1.cn/10.0.0.7 s3cret".encode()).digest()
+    assert prefix.token == base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert prefix.path == f"/ti/{prefix.token}/{NOW + 60}/hls/CCTV1.cn"
+    assert sign("s3cret", "CCTV1.cn", NOW + 60).path.startswith("/t/")
+
+
+@given(channels, st.integers(NOW, NOW + 10**6), st.one_of(st.none(), addresses))
+def test_signed_prefixes_verify(channel: str, expires: int, address: str | None) -> None:
+    prefix = sign("secret", channel, expires, address)
+    verdict = verify(
+        "secret", prefix.binding, prefix.token, expires, channel, address or "198.51.100.1", NOW
+    )
+    assert verdict is Verdict.VALID
+
+
+@given(channels, channels, st.integers(1, 10**6), addresses, addresses)
+def test_any_change_is_forged(
+    channel: str, other: str, shift: int, address: str, elsewhere: str
+) -> None:
+    prefix = sign("secret", channel, NOW + 100, address)
+    if other != channel:
+        assert (
+            verify("secret", prefix.binding, prefix.token, NOW + 100, other, address, NOW)
+            is Verdict.FORGED
+        )
+    assert (
+        verify("secret", prefix.binding, prefix.token, NOW + 100 + shift, channel, address, NOW)
+        is Verdict.FORGED
+    )
+    if elsewhere != address:
+        assert (
+            verify("secret", prefix.binding, prefix.token, NOW + 100, channel, elsewhere, NOW)
+            is Verdict.FORGED
+        )
+    assert (
+        verify("other", prefix.binding, prefix.token, NOW + 100, channel, address, NOW)
+        is Verdict.FORGED
+    )
+    assert (
+        verify("secret", Binding.ANY, prefix.token, NOW + 100, channel, address, NOW)
+        is Verdict.FORGED
+    )
+
+
+def test_expired_only_when_the_hash_is_right() -> None:
+    prefix = sign("secret", "A.cn", NOW - 1)
+    assert (
+        verify("secret", prefix.binding, prefix.token, NOW - 1, "A.cn", "", NOW) is Verdict.EXPIRED
+    )
+    assert verify("secret", prefix.binding, "x" * 22, NOW - 1, "A.cn", "", NOW) is Verdict.FORGED
+    assert verify("secret", prefix.binding, "short", NOW + 9, "A.cn", "", NOW) is Verdict.FORGED

@@ -1,0 +1,186 @@
+"""Signed URLs: the app and a real nginx edge with stock secure_link decide alike."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import m3u8
+import pytest
+
+from tests.conftest import Server, free_port, yunjin
+from tests.helpers import wait_for
+from yunjin.delivery.tokens import sign
+from yunjin.live.ffmpeg import ffmpeg_binary
+
+SECRET = "edge-test-secret-0123"
+SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@dataclass
+class Edge:
+    app: Server
+    base: str
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (make test installs Debian's nginx-light)")
+    data = tmp_path_factory.mktemp("edge")
+    (data / "yunjin.toml").write_text(
+        f'[yunjin]\ntoken_secret = "{SECRET}"\nrequire_tokens = true\n', encoding="utf-8"
+    )
+    for tvg_id, number in (("A.cn", 1), ("B.cn", 2)):
+        yunjin(
+            data,
+            "channel",
+            "add",
+            "--id",
+            tvg_id,
+            "--name",
+            tvg_id,
+            "--number",
+            str(number),
+            "--source",
+            SMALL,
+        )
+    app = Server(data).start()
+    app.wait_segments("A.cn", 8)
+    app.wait_segments("B.cn", 2)
+    port = free_port()
+    run = data / "edge"
+    conf = run / "nginx.conf"
+    yunjin(
+        data,
+        "nginx-config",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--upstream",
+        app.base,
+        "--runtime-dir",
+        str(run),
+        "--out",
+        str(conf),
+    )
+    assert conf.stat().st_mode & 0o777 == 0o600
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(run), "-e", str(run / "error.log")],
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if nginx.poll() is not None:
+            raise AssertionError(f"nginx exited: {nginx.stderr.read() if nginx.stderr else ''}")
+        try:
+            return httpx.get(f"{base}/", timeout=2).status_code == 404
+        except httpx.HTTPError:
+            return False
+
+    wait_for(up, 15, "nginx to listen")
+    yield Edge(app, base)
+    nginx.send_signal(signal.SIGQUIT)
+    nginx.wait(15)
+    if nginx.stderr is not None:
+        nginx.stderr.close()
+    app.stop()
+
+
+def _get(base: str, path: str, source: str = "127.0.0.1") -> httpx.Response:
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(transport=transport, timeout=10) as client:
+        return client.get(f"{base}{path}")
+
+
+def _both(edge: Edge, path: str, source: str = "127.0.0.1") -> tuple[int, int]:
+    return _get(edge.app.base, path, source).status_code, _get(edge.base, path, source).status_code
+
+
+def test_unsigned_urls_are_refused_when_tokens_are_required(edge: Edge) -> None:
+    answer = _get(edge.app.base, "/hls/A.cn/index.m3u8")
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "token_required"
+
+
+def test_valid_token_plays_through_app_and_edge(edge: Edge) -> None:
+    prefix = sign(SECRET, "A.cn", int(time.time()) + 600).path
+    app_list = _get(edge.app.base, f"{prefix}/index.m3u8")
+    edge_list = _get(edge.base, f"{prefix}/index.m3u8")
+    assert app_list.status_code == edge_list.status_code == 200
+    playlist = m3u8.loads(edge_list.text)
+    segment = f"{prefix}/{playlist.segments[0].uri}"
+    from_edge = _get(edge.base, segment)  # served by nginx from the archive
+    assert from_edge.status_code == 200
+    assert from_edge.headers["content-type"] == "video/mp2t"
+    assert from_edge.content == _get(edge.app.base, segment).content
+
+
+def test_expired_forged_and_cross_channel_tokens(edge: Edge) -> None:
+    now = int(time.time())
+    expired = sign(SECRET, "A.cn", now - 5).path
+    assert _both(edge, f"{expired}/index.m3u8") == (410, 410)
+    good = sign(SECRET, "A.cn", now + 600)
+    forged_token = ("A" if good.token[0] != "A" else "B") + good.token[1:]
+    forged = good.path.replace(good.token, forged_token)
+    assert _both(edge, f"{forged}/index.m3u8") == (403, 403)
+    stretched = good.path.replace(str(good.expires), str(good.expires + 3600))
+    assert _both(edge, f"{stretched}/index.m3u8") == (403, 403)
+    other_channel = good.path.replace("/hls/A.cn", "/hls/B.cn")
+    assert _both(edge, f"{other_channel}/index.m3u8") == (403, 403)
+    wrong_secret = sign("another-secret", "A.cn", now + 600).path
+    assert _both(edge, f"{wrong_secret}/index.m3u8") == (403, 403)
+    playlist = m3u8.loads(_get(edge.base, f"{good.path}/index.m3u8").text)
+    segment = playlist.segments[0].uri
+    assert _both(edge, f"{other_channel}/{segment}") == (403, 403)
+    assert _both(edge, f"{expired}/{segment}") == (410, 410)
+
+
+def test_address_bound_tokens(edge: Edge) -> None:
+    bound = sign(SECRET, "A.cn", int(time.time()) + 600, address="127.0.0.2").path
+    assert _both(edge, f"{bound}/index.m3u8", source="127.0.0.1") == (403, 403)
+    assert _both(edge, f"{bound}/index.m3u8", source="127.0.0.2") == (200, 200)
+    playlist = m3u8.loads(_get(edge.base, f"{bound}/index.m3u8", "127.0.0.2").text)
+    segment = f"{bound}/{playlist.segments[-1].uri}"
+    assert _both(edge, segment, source="127.0.0.2") == (200, 200)
+    assert _both(edge, segment, source="127.0.0.1") == (403, 403)
+
+
+def test_traversal_through_the_edge(edge: Edge) -> None:
+    prefix = sign(SECRET, "A.cn", int(time.time()) + 600).path
+    for tail in ("../../yunjin.db", "%2e%2e/%2e%2e/yunjin.db", "20261126/00/../../../yunjin.db"):
+        app_status, edge_status = _both(edge, f"{prefix}/{tail}")
+        assert app_status in (400, 403, 404)
+        assert edge_status in (400, 403, 404)
+
+
+def test_ffmpeg_plays_a_catchup_window_through_nginx(edge: Edge) -> None:
+    start = edge.app.channel("A.cn")["archive"]["start"]
+    prefix = sign(SECRET, "A.cn", int(time.time()) + 600).path
+    url = f"{edge.base}{prefix}/archive-{start + 1}-4.m3u8"
+    result = subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", url, "-map", "0:v", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-1500:]
+    frames = [int(n) for n in re.findall(r"frame=\s*(\d+)", result.stderr)]
+    assert frames[-1] >= 4 * 25 * 0.9
+
+
+def test_cli_signs_urls(edge: Edge) -> None:
+    url = yunjin(edge.app.data, "sign", "A.cn").stdout.strip()
+    path = "/" + url.split("/", 3)[3]  # the CLI prints the configured public base
+    assert path.startswith("/t/")
+    assert _both(edge, path) == (200, 200)
+    assert yunjin(edge.app.data, "sign", "../x", check=False).returncode == 1

@@ -32,7 +32,9 @@ def peak_rss_kb():
     return 0
 """
 
-_IMPORT = _PEAK + """
+_IMPORT = (
+    _PEAK
+    + """
 import json, sys, time
 from yunjin.db.engine import Database
 from yunjin.epg.sources import import_location
@@ -44,8 +46,11 @@ peak_kb = peak_rss_kb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024,
                   "stored": report.programmes_stored, "matched": len(report.matched)}))
 """
+)
 
-_BARE = _PEAK + """
+_BARE = (
+    _PEAK
+    + """
 import json, sys, time
 from lxml import etree
 began = time.monotonic()
@@ -59,6 +64,7 @@ seconds = time.monotonic() - began
 peak_kb = peak_rss_kb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "count": count}))
 """
+)
 
 
 def guide_file() -> Path:

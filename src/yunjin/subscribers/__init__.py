@@ -1,0 +1,1 @@
+"""Subscribers: regions, households, devices, products, entitlements, logins and leases."""

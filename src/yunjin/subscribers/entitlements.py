@@ -1,0 +1,128 @@
+"""The one gate: may this household, on this device, play this, now?  (Pure.)
+
+Every playback route asks :func:`can_play`; no route reads subscriptions itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ProductKind(enum.StrEnum):
+    CHANNELS = "channels"  # a bundle of live channels
+    UHD = "uhd"  # the 4K add-on
+    CATCHUP = "catchup"  # the right to catch-up and time-shift
+    PPV = "ppv"  # one pay-per-view event or channel, bought for a window
+    VOD = "vod"  # a VOD bundle (with the VOD issue)
+
+
+class Refusal(enum.StrEnum):
+    HOUSEHOLD_SUSPENDED = "household_suspended"
+    NOT_SUBSCRIBED = "not_subscribed"
+    NOT_ENTITLED_AT_BROADCAST = "not_entitled_at_broadcast"
+    NO_CATCHUP_RIGHT = "no_catchup_right"
+    UHD_PRODUCT_REQUIRED = "uhd_product_required"
+    DEVICE_NOT_UHD = "device_not_uhd"
+    PARENTAL_PIN_REQUIRED = "parental_pin_required"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One subscription or order: a product's right over ``[valid_from_ms, valid_to_ms)``."""
+
+    kind: ProductKind
+    channels: frozenset[str]
+    valid_from_ms: int
+    valid_to_ms: int | None  # None: until cancelled
+
+    def covers(self, at_ms: int) -> bool:
+        return self.valid_from_ms <= at_ms and (
+            self.valid_to_ms is None or at_ms < self.valid_to_ms
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    """What a household holds, loaded once and cached."""
+
+    household_id: int
+    active: bool
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The device asking, and whether the parental PIN was given for this request."""
+
+    device_id: int
+    uhd: bool
+    pin_ok: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTraits:
+    tvg_id: str
+    uhd: bool = False
+    min_age: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LivePlay:
+    channel: ChannelTraits
+
+
+@dataclass(frozen=True, slots=True)
+class CatchupPlay:
+    """Catch-up, time-shift or start-over of what was broadcast at ``broadcast_ms``."""
+
+    channel: ChannelTraits
+    broadcast_ms: int
+
+
+Playback = LivePlay | CatchupPlay
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    refusal: Refusal | None = None
+
+    @classmethod
+    def no(cls, refusal: Refusal) -> Decision:
+        return cls(False, refusal)
+
+
+YES = Decision(True)
+
+
+def _holds(rights: Rights, kinds: tuple[ProductKind, ...], channel: str | None, at_ms: int) -> bool:
+    return any(
+        grant.kind in kinds
+        and grant.covers(at_ms)
+        and (channel is None or channel in grant.channels)
+        for grant in rights.grants
+    )
+
+
+def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Decision:
+    """The gate.  Order of checks: account, channel right, catch-up, 4K, parental PIN."""
+    if not rights.active:
+        return Decision.no(Refusal.HOUSEHOLD_SUSPENDED)
+    channel = what.channel
+    watching = (ProductKind.CHANNELS, ProductKind.PPV)
+    if not _holds(rights, watching, channel.tvg_id, at_ms):
+        return Decision.no(Refusal.NOT_SUBSCRIBED)
+    if isinstance(what, CatchupPlay):
+        if not _holds(rights, watching, channel.tvg_id, what.broadcast_ms):
+            return Decision.no(Refusal.NOT_ENTITLED_AT_BROADCAST)
+        if not _holds(rights, (ProductKind.CATCHUP,), None, at_ms):
+            return Decision.no(Refusal.NO_CATCHUP_RIGHT)
+    if channel.uhd:
+        if not _holds(rights, (ProductKind.UHD,), None, at_ms):
+            return Decision.no(Refusal.UHD_PRODUCT_REQUIRED)
+        if not viewer.uhd:
+            return Decision.no(Refusal.DEVICE_NOT_UHD)
+    if channel.min_age > 0 and not viewer.pin_ok:
+        return Decision.no(Refusal.PARENTAL_PIN_REQUIRED)
+    return YES

@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
@@ -37,6 +37,14 @@ app.add_typer(channel_app, name="channel")
 app.add_typer(archive_app, name="archive")
 epg_app = typer.Typer(help="Programme guide / 电子节目单", no_args_is_help=True)
 app.add_typer(epg_app, name="epg")
+household_app = typer.Typer(help="Households / 家庭用户", no_args_is_help=True)
+device_app = typer.Typer(help="Devices / 终端", no_args_is_help=True)
+product_app = typer.Typer(help="Products / 产品", no_args_is_help=True)
+subscription_app = typer.Typer(help="Subscriptions / 订购", no_args_is_help=True)
+app.add_typer(household_app, name="household")
+app.add_typer(device_app, name="device")
+app.add_typer(product_app, name="product")
+app.add_typer(subscription_app, name="subscription")
 console = Console()
 errors = Console(stderr=True)
 
@@ -116,6 +124,8 @@ def channel_add(
     group: Annotated[str, typer.Option(help="Group / 分组")] = "",
     logo: Annotated[str, typer.Option(help="Logo URL / 台标")] = "",
     disabled: Annotated[bool, typer.Option("--disabled", help="Add disabled / 停用")] = False,
+    uhd: Annotated[bool, typer.Option("--uhd", help="A 4K channel / 4K 频道")] = False,
+    min_age: Annotated[int, typer.Option(help="Parental PIN at this age / 分级年龄")] = 0,
     data: DataDir = None,
 ) -> None:
     """Add a channel. / 添加频道。"""
@@ -130,6 +140,8 @@ def channel_add(
             source=source,
             catchup_days=catchup_days,
             enabled=not disabled,
+            uhd=uhd,
+            min_age=min_age,
         )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
@@ -401,6 +413,134 @@ def sign_url(
     except ValueError as error:
         _fail(str(error))
     print(f"{settings.base_url}{prefix.path}/index.m3u8")
+
+
+def _subscribers(data: Path | None, action: Any) -> Any:
+    """Run an action on the subscriber tables in one transaction, with clear errors."""
+    from yunjin.subscribers.accounts import AccountError
+    from yunjin.subscribers.regions import seed_regions
+
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            seed_regions(session)
+            return action(session)
+    except AccountError as error:
+        _fail(str(error))
+    finally:
+        db.close()
+
+
+@household_app.command("add")
+def household_add(
+    account: Annotated[str, typer.Argument(help="account number / 账号")],
+    region: Annotated[str, typer.Option(help="GB/T 2260 code / 行政区划代码")] = "510104",
+    password: Annotated[str | None, typer.Option(help="for phone login / 手机登录密码")] = None,
+    pin: Annotated[str | None, typer.Option(help="parental PIN / 家长密码")] = None,
+    streams: Annotated[int, typer.Option(help="screens at once / 并发数")] = 2,
+    devices: Annotated[int, typer.Option(help="device limit / 终端上限")] = 5,
+    data: DataDir = None,
+) -> None:
+    """Add a household. / 新增家庭用户。"""
+    from yunjin.subscribers.accounts import create_household
+
+    _subscribers(
+        data,
+        lambda s: create_household(
+            s,
+            account,
+            region,
+            password=password,
+            pin=pin,
+            stream_limit=streams,
+            device_limit=devices,
+        ),
+    )
+    console.print(f"household / 家庭 {account} ({region})")
+
+
+@household_app.command("suspend")
+def household_suspend(account: str, data: DataDir = None) -> None:
+    """Suspend a household: its next playlist is refused. / 停机。"""
+    from yunjin.subscribers.accounts import set_status
+
+    _subscribers(data, lambda s: set_status(s, account, False))
+    console.print(f"{account}: suspended / 已停机")
+
+
+@household_app.command("resume")
+def household_resume(account: str, data: DataDir = None) -> None:
+    """Resume a suspended household. / 复机。"""
+    from yunjin.subscribers.accounts import set_status
+
+    _subscribers(data, lambda s: set_status(s, account, True))
+    console.print(f"{account}: active / 已复机")
+
+
+@device_app.command("add")
+def device_add(
+    account: Annotated[str, typer.Argument(help="household account / 家庭账号")],
+    mac: Annotated[str, typer.Option(help="set-top box MAC / 机顶盒 MAC")],
+    serial: Annotated[str, typer.Option(help="set-top box serial / 序列号")],
+    uhd: Annotated[bool, typer.Option("--uhd", help="plays 4K / 支持 4K")] = False,
+    label: Annotated[str, typer.Option(help="name / 名称")] = "set-top box",
+    data: DataDir = None,
+) -> None:
+    """Register a set-top box. / 登记机顶盒。"""
+    from yunjin.subscribers.accounts import household_by_account, register_device
+
+    _subscribers(
+        data,
+        lambda s: register_device(
+            s, household_by_account(s, account), "stb", mac=mac, serial=serial, uhd=uhd, label=label
+        ),
+    )
+    console.print(f"{account}: box {mac}")
+
+
+@product_app.command("add")
+def product_add(
+    code: Annotated[str, typer.Argument(help="product code / 产品编码")],
+    name: Annotated[str, typer.Option(help="name / 名称")],
+    kind: Annotated[str, typer.Option(help="channels, uhd, catchup, ppv, vod")],
+    channel: Annotated[list[str] | None, typer.Option(help="member channel / 包含频道")] = None,
+    price_cents: Annotated[int, typer.Option(help="price in fen / 价格（分）")] = 0,
+    name_en: Annotated[str | None, typer.Option(help="English name / 英文名")] = None,
+    data: DataDir = None,
+) -> None:
+    """Add a product. / 新增产品。"""
+    from yunjin.subscribers.accounts import create_product
+    from yunjin.subscribers.entitlements import ProductKind
+
+    try:
+        product_kind = ProductKind(kind)
+    except ValueError:
+        _fail(f"kind must be one of {', '.join(k.value for k in ProductKind)}")
+    _subscribers(
+        data,
+        lambda s: create_product(
+            s, code, name, name_en or name, product_kind, channel or [], price_cents
+        ),
+    )
+    console.print(f"product / 产品 {code}")
+
+
+@subscription_app.command("add")
+def subscription_add(
+    account: Annotated[str, typer.Argument(help="household account / 家庭账号")],
+    product: Annotated[str, typer.Argument(help="product code / 产品编码")],
+    days: Annotated[int | None, typer.Option(help="length; open-ended if unset / 天数")] = None,
+    data: DataDir = None,
+) -> None:
+    """Subscribe a household to a product from now. / 为家庭订购产品。"""
+    from datetime import timedelta
+
+    from yunjin.subscribers.accounts import subscribe
+
+    start = datetime.now(UTC)
+    end = start + timedelta(days=days) if days else None
+    _subscribers(data, lambda s: subscribe(s, account, product, valid_from=start, valid_to=end))
+    console.print(f"{account} → {product}")
 
 
 def _utc(ms: int) -> str:

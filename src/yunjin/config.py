@@ -54,6 +54,15 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="addresses whose X-Real-IP names the client (an nginx edge)",
     )
+    lease_store_url: str | None = Field(
+        default=None,
+        description="redis://… for concurrency leases across boxes; in-process if unset",
+    )
+    lease_ttl_s: float = Field(default=45.0, ge=5, le=300)
+    bind_tokens_to_address: bool = False
+    stb_password_required: bool = Field(
+        default=False, description="set-top boxes give the household password with MAC + serial"
+    )
     xtream_username: str | None = Field(
         default=None, description="Xtream-Codes login until subscribers exist; unset disables it"
     )

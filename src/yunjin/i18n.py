@@ -35,6 +35,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "token_expired": ("This link has expired.", "该播放地址已过期。"),
     "tokens_disabled": ("Signed URLs are not configured.", "未配置签名播放地址。"),
+    "login_failed": ("Login failed.", "登录失败。"),
+    "login_locked": (
+        "Too many failed logins; try again in {retry_after_s} s.",
+        "登录失败次数过多，请 {retry_after_s} 秒后再试。",
+    ),
+    "not_logged_in": ("Please log in.", "请先登录。"),
+    "household_suspended": ("This account is suspended.", "该账户已停机。"),
+    "not_subscribed": (
+        "Channel {channel} is not in your packages.",
+        "您订购的套餐不包含频道 {channel}。",
+    ),
+    "not_entitled_at_broadcast": (
+        "You were not subscribed to {channel} when this was broadcast.",
+        "该节目播出时您尚未订购频道 {channel}。",
+    ),
+    "no_catchup_right": ("Catch-up is not in your packages.", "您的套餐不含回看功能。"),
+    "uhd_product_required": ("4K needs the 4K package.", "观看 4K 需要订购 4K 套餐。"),
+    "device_not_uhd": ("This device cannot play 4K.", "此设备不支持 4K。"),
+    "parental_pin_required": ("Enter the parental PIN to watch this.", "请输入家长密码后观看。"),
+    "stream_limit": (
+        "Your household may watch on {limit} screens at once; in use: {holders}.",
+        "您的家庭最多可同时在 {limit} 个屏幕观看；正在使用：{holders}。",
+    ),
+    "lease_lost": ("This playback has ended; start it again.", "本次播放已结束，请重新开始。"),
+    "device_limit": ("Your household has reached its device limit.", "您的家庭设备数量已达上限。"),
     "invalid_request": ("Invalid request: {detail}", "请求无效：{detail}"),
     "not_found": ("Not found.", "未找到。"),
 }

@@ -15,12 +15,17 @@ from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
+from yunjin.subscribers.accounts import load_rights
+from yunjin.subscribers.entitlements import Rights
+from yunjin.subscribers.leases import lease_store
+from yunjin.subscribers.regions import seed_regions
 
 log = logging.getLogger(__name__)
 
 CATALOG_POLL_S = 2.0
 RETENTION_EVERY_S = 60.0
 GUIDE_CHECK_EVERY_S = 300.0
+RIGHTS_CACHE_S = 5.0
 
 
 class Runtime:
@@ -30,6 +35,8 @@ class Runtime:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.database)
+        with self.db.session() as session:
+            seed_regions(session)
         self.archives = Archives(settings.archive_dir)
         self.channels: dict[str, ChannelView] = {}
         self.pool = RecorderPool(
@@ -43,8 +50,24 @@ class Runtime:
                 timezone=settings.timezone,
             ),
         )
+        self.leases = lease_store(settings.lease_store_url, settings.lease_ttl_s)
+        self._rights: dict[int, tuple[float, Rights]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.refresh_catalog()
+
+    def rights(self, household_id: int) -> Rights:
+        """A household's rights, cached for a few seconds (the playlist path asks often)."""
+        cached = self._rights.get(household_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < RIGHTS_CACHE_S:
+            return cached[1]
+        with self.db.session() as session:
+            rights = load_rights(session, household_id)
+        self._rights[household_id] = (now, rights)
+        return rights
+
+    def forget_rights(self, household_id: int) -> None:
+        self._rights.pop(household_id, None)
 
     def refresh_catalog(self) -> list[ChannelView]:
         """Reload the channel catalog into memory; HLS requests read only this copy."""

@@ -67,6 +67,9 @@ async def signed_playlist(
     request: Request, token: str, expires: str, channel: str, name: str
 ) -> Response:
     _check(request, _binding(request), token, expires, channel)
+    lease = request.query_params.get("lease")
+    if lease is not None:
+        renew_lease(_runtime(request), lease)
     return playlist_response(request, channel, name)
 
 
@@ -96,3 +99,16 @@ def signed_urls(runtime: Runtime, channel: str, address: str | None) -> dict[str
         "expires": expires,
         "live": f"{base}{prefix.path}/index.m3u8",
     }
+
+
+def renew_lease(runtime: Runtime, lease: str) -> None:
+    """A playlist fetch under a lease: the household must still be active and the lease held."""
+    household_text, _, device_text = lease.partition(".")
+    if not (household_text.isdigit() and device_text.isdigit()):
+        raise ApiError(403, "lease_lost")
+    household = int(household_text)
+    if not runtime.rights(household).active:
+        runtime.leases.release(household, device_text)
+        raise ApiError(403, "household_suspended")
+    if not runtime.leases.renew(household, device_text):
+        raise ApiError(403, "lease_lost")

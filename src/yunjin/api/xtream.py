@@ -145,6 +145,8 @@ def _stream(
     duration_s: int | None,
 ) -> Response:
     runtime = _runtime(request)
+    if runtime.settings.require_tokens:  # Xtream logins map to households in a later step
+        raise ApiError(403, "token_required")
     hls = f"/hls/{channel.tvg_id}"
     if extension == "m3u8":
         target = (

@@ -38,6 +38,8 @@ class ChannelSpec(BaseModel):
     source: str
     catchup_days: int = Field(default=7, ge=0, le=30)
     enabled: bool = True
+    uhd: bool = False
+    min_age: int = Field(default=0, ge=0, le=21)
 
     @field_validator("tvg_id")
     @classmethod
@@ -72,6 +74,8 @@ class ChannelView:
     source: str
     catchup_days: int
     enabled: bool
+    uhd: bool = False
+    min_age: int = 0
 
     @classmethod
     def of(cls, row: Channel) -> ChannelView:
@@ -85,6 +89,8 @@ class ChannelView:
             row.source_url,
             row.catchup_days,
             row.enabled,
+            row.uhd,
+            row.min_age,
         )
 
 
@@ -103,6 +109,8 @@ def add_channel(session: Session, spec: ChannelSpec) -> ChannelView:
         source_url=spec.source,
         catchup_days=spec.catchup_days,
         enabled=spec.enabled,
+        uhd=spec.uhd,
+        min_age=spec.min_age,
     )
     session.add(row)
     try:

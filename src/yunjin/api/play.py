@@ -1,0 +1,250 @@
+"""Logging in and starting playback: the only way to a signed URL for a subscriber.
+
+``POST /api/v1/play`` asks the gate (:func:`can_play`), takes a concurrency
+lease, and answers with a signed URL whose playlist fetches renew the lease.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yunjin.api.errors import ApiError
+from yunjin.api.secure import client_address
+from yunjin.db.models import Device
+from yunjin.delivery.tokens import sign
+from yunjin.runtime import Runtime
+from yunjin.subscribers.accounts import AccountError
+from yunjin.subscribers.auth import (
+    Login,
+    LoginRefused,
+    SessionInfo,
+    account_login,
+    logout,
+    session_of,
+    stb_login,
+)
+from yunjin.subscribers.entitlements import (
+    CatchupPlay,
+    ChannelTraits,
+    LivePlay,
+    Playback,
+    Viewer,
+    can_play,
+)
+from yunjin.subscribers.passwords import verify_secret
+
+router = APIRouter(prefix="/api/v1", tags=["subscribers"])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+class StbLogin(BaseModel):
+    mac: str = Field(max_length=32)
+    serial: str = Field(max_length=64)
+    password: str | None = Field(default=None, max_length=128)
+
+
+class AccountLogin(BaseModel):
+    account: str = Field(max_length=64)
+    password: str = Field(max_length=128)
+    device: str = Field(default="phone", max_length=100)
+
+
+class PlayRequest(BaseModel):
+    channel: str = Field(max_length=64)
+    start: int | None = Field(default=None, description="UTC seconds: catch-up from then")
+    duration: int | None = Field(default=None, gt=0, le=86400)
+    pin: str | None = Field(default=None, max_length=8)
+
+
+class StopRequest(BaseModel):
+    channel: str = Field(max_length=64)
+
+
+def _login_answer(runtime: Runtime, login: Any) -> dict[str, Any]:
+    return {
+        "session": login.token,
+        "household": login.household_id,
+        "device": login.device_id,
+        "expires": int(login.expires_at.timestamp()),
+    }
+
+
+def _login(runtime: Runtime, attempt: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    try:
+        with runtime.db.session() as session:
+            login = attempt(session, now)
+    except LoginRefused as refused:
+        # the failure was counted in its own transaction (see _count_failure)
+        raise ApiError(
+            429 if refused.code == "login_locked" else 401,
+            refused.code,
+            {"retry_after_s": refused.retry_after_s},
+        ) from refused
+    except AccountError as error:
+        raise ApiError(409, error.code) from error
+    return _login_answer(runtime, login)
+
+
+def _committing(attempt: Any) -> Any:
+    """Run a login so that a refused attempt is still counted (committed) for lock-out."""
+
+    def run(session: Any, now: datetime) -> Any:
+        try:
+            return attempt(session, now)
+        except LoginRefused:
+            session.commit()
+            raise
+
+    return run
+
+
+@router.post("/auth/stb")
+def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
+    """A set-top box logs in by MAC and serial (and the password where the operator asks)."""
+    runtime = _runtime(request)
+    required = runtime.settings.stb_password_required
+
+    def attempt(session: Session, now: datetime) -> Login:
+        return stb_login(
+            session, body.mac, body.serial, body.password, now, require_password=required
+        )
+
+    return _login(runtime, _committing(attempt))
+
+
+@router.post("/auth/login")
+def login_account(request: Request, body: AccountLogin) -> dict[str, Any]:
+    """A phone or browser logs in by account and password."""
+    return _login(
+        _runtime(request),
+        _committing(
+            lambda session, now: account_login(
+                session, body.account, body.password, body.device, now
+            )
+        ),
+    )
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "not_logged_in")
+    return authorization[7:].strip()
+
+
+def current_session(runtime: Runtime, authorization: str | None) -> SessionInfo:
+    token = _bearer(authorization)
+    with runtime.db.session() as session:
+        found = session_of(session, token, datetime.now(UTC))
+    if found is None:
+        raise ApiError(401, "not_logged_in")
+    return found
+
+
+@router.post("/auth/logout")
+def logout_route(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, bool]:
+    runtime = _runtime(request)
+    with runtime.db.session() as session:
+        return {"logged_out": logout(session, _bearer(authorization))}
+
+
+def _viewer(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
+    from yunjin.db.models import Household
+
+    with runtime.db.session() as session:
+        device = session.get(Device, who.device_id)
+        household = session.get(Household, who.household_id)
+        pin_ok = (
+            bool(pin) and household is not None and verify_secret(household.pin_hash, pin or "")
+        )
+    return Viewer(who.device_id, bool(device and device.uhd), pin_ok)
+
+
+@router.post("/play")
+def play(
+    request: Request, body: PlayRequest, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Ask to play live or catch-up; answers a signed URL, or why not."""
+    runtime = _runtime(request)
+    who = current_session(runtime, authorization)
+    channel = runtime.channels.get(body.channel)
+    if channel is None or not channel.enabled:
+        raise ApiError(404, "channel_not_found", {"channel": body.channel})
+    now_ms = time.time_ns() // 1_000_000
+    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age)
+    what: Playback = (
+        LivePlay(traits) if body.start is None else CatchupPlay(traits, body.start * 1000)
+    )
+    decision = can_play(
+        runtime.rights(who.household_id), _viewer(runtime, who, body.pin), what, now_ms
+    )
+    if not decision.allowed:
+        assert decision.refusal is not None
+        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
+    limit = _stream_limit(runtime, who.household_id)
+    lease = runtime.leases.acquire(who.household_id, str(who.device_id), limit)
+    if not lease.granted:
+        names = _device_names(runtime, [int(h) for h in lease.holders if h.isdigit()])
+        raise ApiError(
+            409,
+            "stream_limit",
+            {"limit": limit, "holders": ", ".join(names)},
+            extra={"limit": limit, "holders": names},
+        )
+    secret = runtime.settings.token_secret
+    if secret is None:
+        raise ApiError(404, "tokens_disabled")
+    expires = now_ms // 1000 + runtime.settings.token_ttl_s
+    address = client_address(request) if runtime.settings.bind_tokens_to_address else None
+    prefix = sign(secret, channel.tvg_id, expires, address).path
+    if body.start is None:
+        name = "index.m3u8"
+    elif body.duration is None:
+        name = f"archive-{body.start}-now.m3u8"
+    else:
+        name = f"archive-{body.start}-{body.duration}.m3u8"
+    lease_id = f"{who.household_id}.{who.device_id}"
+    return {
+        "url": f"{runtime.settings.base_url}{prefix}/{name}?lease={lease_id}",
+        "expires": expires,
+        "lease": lease_id,
+    }
+
+
+@router.post("/play/stop")
+def stop(
+    request: Request, body: StopRequest, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, bool]:
+    runtime = _runtime(request)
+    who = current_session(runtime, authorization)
+    runtime.leases.release(who.household_id, str(who.device_id))
+    return {"stopped": True}
+
+
+def _stream_limit(runtime: Runtime, household_id: int) -> int:
+    from yunjin.db.models import Household
+
+    with runtime.db.session() as session:
+        household = session.get(Household, household_id)
+        return household.stream_limit if household else 1
+
+
+def _device_names(runtime: Runtime, ids: list[int]) -> list[str]:
+    with runtime.db.session() as session:
+        rows = session.execute(
+            select(Device.id, Device.kind, Device.label, Device.mac).where(Device.id.in_(ids))
+        ).all()
+    return [f"{row.label or row.kind} ({row.mac or row.kind})" for row in rows]

@@ -1,0 +1,221 @@
+"""Actions on households, devices, products and subscriptions, and reading a household's rights."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yunjin.db.models import (
+    Device,
+    Household,
+    Product,
+    ProductChannel,
+    Region,
+    Subscription,
+)
+from yunjin.subscribers.entitlements import Grant, ProductKind, Rights
+from yunjin.subscribers.passwords import hash_secret
+
+ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
+PIN = re.compile(r"^\d{4,8}$")
+
+
+class AccountError(ValueError):
+    """A change that cannot be made; ``code`` names the reason for the bilingual message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def normalise_mac(mac: str) -> str:
+    """``aa-bb-cc-dd-ee-ff`` and friends as ``AA:BB:CC:DD:EE:FF``; AccountError if not a MAC."""
+    text = mac.strip().upper().replace("-", ":")
+    if len(text) == 12 and ":" not in text:
+        text = ":".join(text[i : i + 2] for i in range(0, 12, 2))
+    if not MAC.match(text):
+        raise AccountError("bad_mac", f"not a MAC address: {mac!r}")
+    return text
+
+
+def create_household(
+    session: Session,
+    account: str,
+    region_code: str,
+    *,
+    password: str | None = None,
+    pin: str | None = None,
+    stream_limit: int = 2,
+    device_limit: int = 5,
+) -> Household:
+    if not ACCOUNT.match(account):
+        raise AccountError("bad_account", "an account is 3–32 letters, digits, '_' or '-'")
+    if session.get(Region, region_code) is None:
+        raise AccountError("unknown_region", f"no region {region_code}")
+    if pin is not None and not PIN.match(pin):
+        raise AccountError("bad_pin", "a parental PIN is 4–8 digits")
+    if not (1 <= stream_limit <= 20 and 1 <= device_limit <= 50):
+        raise AccountError("bad_limit", "limits are 1–20 streams and 1–50 devices")
+    household = Household(
+        account=account,
+        region_code=region_code,
+        status="active",
+        password_hash=hash_secret(password) if password else None,
+        pin_hash=hash_secret(pin) if pin else None,
+        stream_limit=stream_limit,
+        device_limit=device_limit,
+    )
+    session.add(household)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise AccountError("account_exists", f"account {account} exists") from error
+    return household
+
+
+def household_by_account(session: Session, account: str) -> Household:
+    household = session.scalar(select(Household).where(Household.account == account))
+    if household is None:
+        raise AccountError("household_not_found", f"no household {account}")
+    return household
+
+
+def set_status(session: Session, account: str, active: bool) -> Household:
+    household = household_by_account(session, account)
+    household.status = "active" if active else "suspended"
+    return household
+
+
+def register_device(
+    session: Session,
+    household: Household,
+    kind: str,
+    *,
+    mac: str | None = None,
+    serial: str | None = None,
+    label: str = "",
+    uhd: bool = False,
+) -> Device:
+    """Add a device, within the household's device limit."""
+    if kind not in ("stb", "phone", "web"):
+        raise AccountError("bad_device_kind", "a device is stb, phone or web")
+    if kind == "stb" and (mac is None or not serial):
+        raise AccountError("bad_device", "a set-top box needs its MAC and serial")
+    count = session.scalar(
+        select(func.count()).select_from(Device).where(Device.household_id == household.id)
+    )
+    if (count or 0) >= household.device_limit:
+        raise AccountError(
+            "device_limit", f"the household has its {household.device_limit} devices"
+        )
+    device = Device(
+        household_id=household.id,
+        kind=kind,
+        mac=normalise_mac(mac) if mac else None,
+        serial=serial,
+        label=label[:100],
+        uhd=uhd,
+    )
+    session.add(device)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise AccountError("mac_taken", f"MAC {mac} belongs to another box") from error
+    return device
+
+
+def create_product(
+    session: Session,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    kind: ProductKind,
+    channels: list[str],
+    price_cents: int = 0,
+) -> Product:
+    product = Product(
+        code=code, name_zh=name_zh, name_en=name_en, kind=kind.value, price_cents=price_cents
+    )
+    session.add(product)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise AccountError("product_exists", f"product {code} exists") from error
+    for channel in sorted(set(channels)):
+        session.add(ProductChannel(product_id=product.id, channel_id=channel))
+    return product
+
+
+def subscribe(
+    session: Session,
+    account: str,
+    product_code: str,
+    *,
+    valid_from: datetime,
+    valid_to: datetime | None = None,
+    kind: str = "subscription",
+) -> Subscription:
+    household = household_by_account(session, account)
+    product = session.scalar(select(Product).where(Product.code == product_code))
+    if product is None:
+        raise AccountError("product_not_found", f"no product {product_code}")
+    if valid_to is not None and valid_to <= valid_from:
+        raise AccountError("bad_window", "a subscription must end after it starts")
+    subscription = Subscription(
+        household_id=household.id,
+        product_id=product.id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        kind=kind,
+    )
+    session.add(subscription)
+    return subscription
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdView:
+    id: int
+    account: str
+    region_code: str
+    active: bool
+    stream_limit: int
+
+
+def load_rights(session: Session, household_id: int) -> Rights:
+    """A household's grants, for the gate."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return Rights(household_id, False, ())
+    rows = session.execute(
+        select(Subscription.valid_from, Subscription.valid_to, Product.kind, Product.id)
+        .join(Product, Product.id == Subscription.product_id)
+        .where(Subscription.household_id == household_id)
+    ).all()
+    channels: dict[int, frozenset[str]] = {}
+    for product_id in {row.id for row in rows}:
+        channels[product_id] = frozenset(
+            session.scalars(
+                select(ProductChannel.channel_id).where(ProductChannel.product_id == product_id)
+            )
+        )
+    grants = tuple(
+        Grant(
+            ProductKind(row.kind),
+            channels[row.id],
+            _ms(row.valid_from),
+            None if row.valid_to is None else _ms(row.valid_to),
+        )
+        for row in rows
+    )
+    return Rights(household_id, household.status == "active", grants)
+
+
+def _ms(moment: datetime) -> int:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)

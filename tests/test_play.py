@@ -1,0 +1,222 @@
+"""Subscribers end to end: logins, the gate, concurrency, suspension — over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import m3u8
+import pytest
+
+from tests.conftest import Server, yunjin
+from tests.helpers import wait_for
+
+SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
+MAC = "00:11:22:AA:BB:01"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("play")
+    (data / "yunjin.toml").write_text(
+        '[yunjin]\ntoken_secret = "play-test-secret"\nrequire_tokens = true\n', encoding="utf-8"
+    )
+    for args in (
+        ["channel", "add", "--id", "A.cn", "--name", "A", "--number", "1", "--source", SMALL],
+        [
+            "channel",
+            "add",
+            "--id",
+            "K.cn",
+            "--name",
+            "4K",
+            "--number",
+            "2",
+            "--source",
+            SMALL,
+            "--uhd",
+        ],
+        [
+            "channel",
+            "add",
+            "--id",
+            "R.cn",
+            "--name",
+            "R",
+            "--number",
+            "3",
+            "--source",
+            SMALL,
+            "--min-age",
+            "18",
+        ],
+        [
+            "household",
+            "add",
+            "hh001",
+            "--region",
+            "511402",
+            "--password",
+            "s3cret-pass",
+            "--pin",
+            "1234",
+            "--streams",
+            "2",
+        ],
+        ["device", "add", "hh001", "--mac", MAC, "--serial", "SN-0001"],
+        [
+            "product",
+            "add",
+            "basic",
+            "--name",
+            "基本包",
+            "--kind",
+            "channels",
+            "--channel",
+            "A.cn",
+            "--channel",
+            "R.cn",
+        ],
+        [
+            "product",
+            "add",
+            "premium4k",
+            "--name",
+            "4K 频道",
+            "--kind",
+            "channels",
+            "--channel",
+            "K.cn",
+        ],
+        ["product", "add", "uhd", "--name", "4K 增值包", "--kind", "uhd"],
+        ["product", "add", "replay", "--name", "回看", "--kind", "catchup"],
+        ["subscription", "add", "hh001", "basic"],
+        ["subscription", "add", "hh001", "replay"],
+    ):
+        yunjin(data, *args)
+    running = Server(data).start()
+    running.wait_segments("A.cn", 6)
+    running.wait_segments("R.cn", 2)
+    yield running
+    running.stop()
+
+
+def _post(
+    server: Server, path: str, body: dict[str, Any], token: str | None = None
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(f"{server.base}{path}", json=body, headers=headers, timeout=10)
+
+
+def _stb(server: Server) -> str:
+    answer = _post(
+        server, "/api/v1/auth/stb", {"mac": MAC.lower().replace(":", "-"), "serial": "SN-0001"}
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["session"]
+    return token
+
+
+def _phone(server: Server, device: str) -> str:
+    answer = _post(
+        server, "/api/v1/auth/login", {"account": "hh001", "password": "s3cret-pass", "device": device}
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["session"]
+    return token
+
+
+def _play(server: Server, token: str, **body: Any) -> httpx.Response:
+    return _post(server, "/api/v1/play", body, token)
+
+
+def test_the_basic_package_plays_its_channels_but_not_4k(server: Server) -> None:
+    box = _stb(server)
+    answer = _play(server, box, channel="A.cn")
+    assert answer.status_code == 200, answer.text
+    url = answer.json()["url"]
+    playlist = httpx.get(url, timeout=10)
+    assert playlist.status_code == 200
+    segment = m3u8.loads(playlist.text).segments[0].uri
+    base = url.split("?")[0].rsplit("/", 1)[0]
+    assert httpx.get(f"{base}/{segment}", timeout=10).status_code == 200
+    refused = _play(server, box, channel="K.cn")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_subscribed"
+    assert refused.json()["error"]["messages"]["zh-CN"]
+    assert _play(server, box, channel="R.cn").json()["error"]["code"] == ("parental_pin_required")
+    assert _play(server, box, channel="R.cn", pin="0000").status_code == 403
+    assert _play(server, box, channel="R.cn", pin="1234").status_code == 200
+    _post(server, "/api/v1/play/stop", {"channel": "R.cn"}, box)
+
+
+def test_catchup_from_the_gate(server: Server) -> None:
+    box = _stb(server)
+    start = server.channel("A.cn")["archive"]["start"]
+    answer = _play(server, box, channel="A.cn", start=start, duration=3)
+    assert answer.status_code == 200, answer.text
+    playlist = m3u8.loads(httpx.get(answer.json()["url"], timeout=10).text)
+    assert playlist.is_endlist
+    _post(server, "/api/v1/play/stop", {"channel": "A.cn"}, box)
+
+
+def test_a_third_screen_is_refused_naming_the_limit_and_holders(server: Server) -> None:
+    box, phone, tablet = _stb(server), _phone(server, "phone"), _phone(server, "tablet")
+    assert _play(server, box, channel="A.cn").status_code == 200
+    assert _play(server, phone, channel="A.cn").status_code == 200
+    third = _play(server, tablet, channel="A.cn")
+    assert third.status_code == 409
+    error = third.json()["error"]
+    assert error["code"] == "stream_limit"
+    assert error["limit"] == 2
+    assert len(error["holders"]) == 2
+    assert "2" in error["messages"]["zh-CN"]
+    _post(server, "/api/v1/play/stop", {"channel": "A.cn"}, phone)
+    assert _play(server, tablet, channel="A.cn").status_code == 200
+    for token in (box, tablet):
+        _post(server, "/api/v1/play/stop", {"channel": "A.cn"}, token)
+
+
+def test_logins_fail_alike_and_lock_out(server: Server) -> None:
+    wrong = _post(server, "/api/v1/auth/stb", {"mac": MAC, "serial": "SN-9999"})
+    unknown = _post(server, "/api/v1/auth/stb", {"mac": "00:00:00:00:00:99", "serial": "x"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["error"]["code"] == unknown.json()["error"]["code"] == "login_failed"
+    codes = [
+        _post(
+            server, "/api/v1/auth/login", {"account": "hh001' OR '1'='1", "password": "x"}
+        ).status_code
+        for _ in range(6)
+    ]
+    assert codes[:4] == [401] * 4
+    assert codes[-1] == 429
+    assert (
+        _post(server, "/api/v1/auth/login", {"account": "hh001", "password": "x" * 500}).status_code
+        == 400
+    )
+
+
+def test_unsigned_and_logged_out_playback_is_refused(server: Server) -> None:
+    assert httpx.get(f"{server.base}/hls/A.cn/index.m3u8", timeout=5).status_code == 403
+    box = _stb(server)
+    assert _post(server, "/api/v1/auth/logout", {}, box).json() == {"logged_out": True}
+    assert _play(server, box, channel="A.cn").status_code == 401
+    assert _play(server, "forged", channel="A.cn").status_code == 401
+
+
+def test_suspension_refuses_the_next_playlist(server: Server) -> None:
+    box = _stb(server)
+    url = _play(server, box, channel="A.cn").json()["url"]
+    assert httpx.get(url, timeout=10).status_code == 200
+    yunjin(server.data, "household", "suspend", "hh001")
+    try:
+        refused = wait_for(
+            lambda: (r := httpx.get(url, timeout=10)).status_code == 403 and r,
+            15,
+            "the next playlist to be refused",
+        )
+        assert refused.json()["error"]["code"] == "household_suspended"
+        assert _play(server, box, channel="A.cn").json()["error"]["code"] == ("household_suspended")
+    finally:
+        yunjin(server.data, "household", "resume", "hh001")

@@ -120,7 +120,9 @@ def _stb(server: Server) -> str:
 
 def _phone(server: Server, device: str) -> str:
     answer = _post(
-        server, "/api/v1/auth/login", {"account": "hh001", "password": "s3cret-pass", "device": device}
+        server,
+        "/api/v1/auth/login",
+        {"account": "hh001", "password": "s3cret-pass", "device": device},
     )
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["session"]

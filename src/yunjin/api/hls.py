@@ -50,7 +50,8 @@ def _archive(request: Request, channel: str) -> ChannelArchive:
     return runtime.archives.get(channel)
 
 
-@router.api_route("/hls/{channel}/{name}", methods=["GET", "HEAD"])
+@router.get("/hls/{channel}/{name}")
+@router.head("/hls/{channel}/{name}", include_in_schema=False)
 async def playlist(request: Request, channel: str, name: str) -> Response:
     """Live, time-shift, start-over and catch-up playlists of a channel."""
     _open_access(request)
@@ -115,7 +116,8 @@ def _window(
     raise AssertionError(wanted)
 
 
-@router.api_route("/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"])
+@router.get("/hls/{channel}/{day}/{hour}/{segment}")
+@router.head("/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
 async def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
     """An archived MPEG-TS segment, with Range support."""
     _open_access(request)

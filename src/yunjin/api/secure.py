@@ -61,8 +61,10 @@ def _binding(request: Request) -> str:
     return request.url.path.split("/", 2)[1]  # "t" or "ti"
 
 
-@router.api_route("/t/{token}/{expires}/hls/{channel}/{name}", methods=["GET", "HEAD"])
-@router.api_route("/ti/{token}/{expires}/hls/{channel}/{name}", methods=["GET", "HEAD"])
+@router.get("/t/{token}/{expires}/hls/{channel}/{name}")
+@router.head("/t/{token}/{expires}/hls/{channel}/{name}", include_in_schema=False)
+@router.get("/ti/{token}/{expires}/hls/{channel}/{name}")
+@router.head("/ti/{token}/{expires}/hls/{channel}/{name}", include_in_schema=False)
 async def signed_playlist(
     request: Request, token: str, expires: str, channel: str, name: str
 ) -> Response:
@@ -73,12 +75,10 @@ async def signed_playlist(
     return playlist_response(request, channel, name)
 
 
-@router.api_route(
-    "/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"]
-)
-@router.api_route(
-    "/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", methods=["GET", "HEAD"]
-)
+@router.get("/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}")
+@router.head("/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
+@router.get("/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}")
+@router.head("/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
 async def signed_segment(
     request: Request, token: str, expires: str, channel: str, day: str, hour: str, segment: str
 ) -> Response:

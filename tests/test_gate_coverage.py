@@ -1,0 +1,84 @@
+"""Every playback route goes through the gate: with tokens required, nothing plays without one.
+
+The only way to a token for a subscriber is ``POST /api/v1/play``, which asks ``can_play``;
+this test walks every route of the app and every module that could sign or read rights.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.conftest import Server, yunjin
+from yunjin.app import create_app
+from yunjin.config import load_settings
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "yunjin"
+PLAYBACK = re.compile(r"^/(hls|t|ti|live|timeshift|\{username\})/")
+SAMPLE = {
+    "channel": "A.cn",
+    "name": "index.m3u8",
+    "day": "20261126",
+    "hour": "12",
+    "segment": "1795000000000_2000_1_1.ts",
+    "token": "A" * 22,
+    "expires": "9999999999",
+    "username": "u",
+    "password": "p",
+    "stream": "1.ts",
+    "minutes": "10",
+    "moment": "2026-11-26:12-00",
+}
+CONFIG = (
+    '[yunjin]\nrequire_tokens = true\ntoken_secret = "gate-secret"\n'
+    'xtream_username = "u"\nxtream_password = "p"\n'
+)
+
+
+def test_no_playback_route_serves_without_a_valid_token(
+    server_factory: type[Server], data_dir: Path
+) -> None:
+    (data_dir / "yunjin.toml").write_text(CONFIG, encoding="utf-8")
+    yunjin(
+        data_dir,
+        "channel",
+        "add",
+        "--id",
+        "A.cn",
+        "--name",
+        "A",
+        "--number",
+        "1",
+        "--source",
+        "testsrc:?size=320x180&rate=25&kbps=200",
+    )
+    server = server_factory(data_dir).start()
+    server.wait_segments("A.cn", 2)
+    app = create_app(load_settings(data_dir=data_dir, record=False))
+    playback = [path for path in app.openapi()["paths"] if PLAYBACK.match(path)]
+    assert len(playback) >= 8
+    for template in playback:
+        path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template)
+        answer = server.get(path)
+        assert answer.status_code in (401, 403, 404), (template, answer.status_code)
+
+
+def _imports(module: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_only_the_play_route_asks_the_gate_and_signs_for_subscribers() -> None:
+    found = {module.name: _imports(module) for module in (SRC / "api").glob("*.py")}
+
+    def users(name: str) -> set[str]:
+        return {module for module, names in found.items() if name in names}
+
+    assert users("yunjin.subscribers.entitlements.can_play") == {"play.py"}
+    # secure.py signs only for the operator's helper; play.py after the gate
+    assert users("yunjin.delivery.tokens.sign") == {"play.py", "secure.py"}
+    assert users("yunjin.subscribers.accounts.load_rights") == set()

@@ -69,6 +69,18 @@ def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
         for entry in guide:  # a bilingual guide for every channel, now and next
             assert entry["now"]["titles"].keys() == {"zh", "en"}
             assert entry["next"]["start"] == entry["now"]["stop"]
+        box = httpx.post(
+            f"{base}/api/v1/auth/stb",
+            timeout=5,
+            json={"mac": "00:11:22:33:44:55", "serial": "YJ-DEMO-0001"},
+        ).json()
+        played = httpx.post(
+            f"{base}/api/v1/play",
+            json={"channel": "CCTV1.cn"},
+            timeout=5,
+            headers={"Authorization": f"Bearer {box['session']}"},
+        ).json()
+        assert httpx.get(played["url"], timeout=5).status_code == 200
         ffmpegs = children_of(demo.pid)
         assert ffmpegs
     finally:

@@ -5,20 +5,30 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
 from rich.console import Console
+from sqlalchemy import select
 
 from yunjin.app import create_app
 from yunjin.config import Settings
+from yunjin.db.models import Household
 from yunjin.epg.generated import demo_guide
 from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
 from yunjin.live.sources import parse_source
 from yunjin.runtime import Runtime
+from yunjin.subscribers.accounts import (
+    create_household,
+    create_product,
+    register_device,
+    subscribe,
+)
+from yunjin.subscribers.entitlements import ProductKind
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +64,51 @@ def ensure_demo_channels(runtime: Runtime) -> None:
                 log.warning("demo channel %s not added: %s", tvg_id, error)
     runtime.refresh_catalog()
     import_demo_guide(runtime)
+    ensure_demo_household(runtime)
+
+
+DEMO_ACCOUNT = "demo001"
+DEMO_PASSWORD = "demo1234"
+DEMO_MAC = "00:11:22:33:44:55"
+DEMO_SERIAL = "YJ-DEMO-0001"
+
+
+def ensure_demo_household(runtime: Runtime) -> None:
+    """A household in 锦江区 with a set-top box, the basic package and catch-up."""
+    with runtime.db.session() as session:
+        if session.scalar(select(Household).where(Household.account == DEMO_ACCOUNT)):
+            return
+        household = create_household(
+            session, DEMO_ACCOUNT, "510104", password=DEMO_PASSWORD, pin="1234", stream_limit=2
+        )
+        register_device(
+            session,
+            household,
+            "stb",
+            mac=DEMO_MAC,
+            serial=DEMO_SERIAL,
+            label="客厅机顶盒 living-room box",
+        )
+        channels = [spec[0] for spec in DEMO_CHANNELS]
+        create_product(
+            session, "demo-basic", "基本包", "Basic package", ProductKind.CHANNELS, channels, 2500
+        )
+        create_product(
+            session, "demo-replay", "七天回看", "7-day catch-up", ProductKind.CATCHUP, [], 1000
+        )
+        since = datetime.now(UTC) - timedelta(days=30)
+        for code in ("demo-basic", "demo-replay"):
+            subscribe(session, DEMO_ACCOUNT, code, valid_from=since)
+
+
+def demo_token_secret(settings: Settings) -> str:
+    """A secret kept in the data folder, so signed URLs survive a restart of the demo."""
+    path = settings.data_dir / "token_secret"
+    if not path.is_file():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
 
 
 def import_demo_guide(runtime: Runtime) -> None:
@@ -124,6 +179,8 @@ def print_urls(settings: Settings, console: Console) -> None:
   Guide now/next / 节目单 (正在播出):       {base}/api/v1/epg/now
   XMLTV / 电子节目单:                      {base}/xmltv.xml
   Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user/password {login}
+  Subscriber / 用户 (POST /api/v1/auth/login):  {DEMO_ACCOUNT} / {DEMO_PASSWORD}, PIN 1234
+  Set-top box / 机顶盒 (POST /api/v1/auth/stb):  MAC {DEMO_MAC}, serial {DEMO_SERIAL}
 
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。
@@ -153,6 +210,8 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
         settings = settings.model_copy(
             update={"xtream_username": DEMO_XTREAM_LOGIN, "xtream_password": DEMO_XTREAM_LOGIN}
         )
+    if settings.token_secret is None:  # so POST /api/v1/play can hand out signed URLs
+        settings = settings.model_copy(update={"token_secret": demo_token_secret(settings)})
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
     ensure_demo_channels(runtime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -44,3 +46,35 @@ def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, every
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(every)
+
+
+def decode(url: str, seconds: int | None = None) -> tuple[int, str]:
+    """Decode a playlist or stream's video with real ffmpeg: (frames decoded, its log).
+
+    ``seconds`` limits a growing playlist; a closed one is read to its end.
+    """
+    from yunjin.live.ffmpeg import ffmpeg_binary
+
+    limit = ["-t", str(seconds)] if seconds else []
+    result = subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            url,
+            *limit,
+            "-map",
+            "0:v",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    frames = re.findall(r"frame=\s*(\d+)", result.stderr)
+    return (int(frames[-1]) if frames else 0), result.stderr

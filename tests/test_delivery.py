@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import m3u8
 import pytest
 
 from tests.conftest import Server, free_port, yunjin
-from tests.helpers import wait_for
+from tests.helpers import decode, wait_for
 from yunjin.live.ffmpeg import ffmpeg_binary
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
@@ -64,20 +63,6 @@ def _playlist(server: Server, path: str) -> m3u8.M3U8:
     return m3u8.loads(response.text, uri=f"{server.base}{path}")
 
 
-def _decode(url: str) -> tuple[int, str]:
-    """Decode a whole playlist with ffmpeg; returns (frames decoded, stderr)."""
-    result = subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-i", url, "-map", "0:v", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    frames = re.findall(r"frame=\s*(\d+)", result.stderr)
-    return (int(frames[-1]) if frames else 0), result.stderr
-
-
 def test_health_and_channel_state(server: Server) -> None:
     assert server.get("/healthz").json()["status"] == "ok"
     channel = server.channel("A.cn")
@@ -124,7 +109,7 @@ def test_catchup_window_decodes_whole(server: Server) -> None:
     assert playlist.playlist_type == "vod"
     covered = sum(s.duration for s in playlist.segments)
     assert 5 <= covered <= 7
-    frames, _ = _decode(f"{server.base}{path}")
+    frames, _ = decode(f"{server.base}{path}")
     assert frames >= 0.9 * covered * 25
 
 
@@ -261,7 +246,7 @@ def test_udp_source_is_repackaged_without_encoding(
         running = server_factory(data_dir).start()
         channel = running.wait_segments("UDP.cn", 4)
         start = channel["archive"]["start"]
-        frames, log = _decode(f"{running.base}/hls/UDP.cn/archive-{start}-3.m3u8")
+        frames, log = decode(f"{running.base}/hls/UDP.cn/archive-{start}-3.m3u8")
         assert frames >= 50
         assert "h264" in log
         assert "aac" in log
@@ -337,6 +322,6 @@ def test_hls_source_added_while_running(server: Server) -> None:
     relay = server.wait_segments("RELAY.cn", 3, timeout=60)
     assert relay["state"] == "recording"
     playlist = _playlist(server, "/hls/RELAY.cn/index.m3u8")
-    frames, log = _decode(f"{server.base}/hls/RELAY.cn/{playlist.segments[-1].uri}")
+    frames, log = decode(f"{server.base}/hls/RELAY.cn/{playlist.segments[-1].uri}")
     assert frames > 0
     assert "h264" in log

@@ -20,7 +20,7 @@ from lxml import etree
 from m3u8.parser import save_segment_custom_value
 
 from tests.conftest import Server, yunjin
-from yunjin.live.ffmpeg import ffmpeg_binary
+from tests.helpers import decode
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -97,7 +97,7 @@ def test_day_schedule_and_catchup_from_the_guide(server: Server) -> None:
     story = day["programmes"][titles.index("熊貓故事")]
     assert story["in_archive"]
     assert story["stop"] - story["start"] == 6
-    frames = _decode(story["catchup_url"])
+    frames, _ = decode(story["catchup_url"])
     assert frames >= 0.9 * 6 * 25
     assert server.get("/api/v1/epg/SCTV.cn?date=yesterday").status_code == 400
     assert server.get("/api/v1/epg/NOPE").json()["error"]["code"] == "channel_not_found"
@@ -127,33 +127,6 @@ def test_xmltv_export_is_dtd_valid_and_keeps_the_past(server: Server, xmltv_dtd:
     assert first.get("start") == datetime.fromtimestamp(int(start), UTC).strftime(
         "%Y%m%d%H%M%S +0000"
     )
-
-
-def _decode(url: str, seconds: int | None = None) -> int:
-    """Frames ffmpeg decodes from a playlist: all of it, or ``seconds`` of a growing one."""
-    limit = ["-t", str(seconds)] if seconds else []
-    result = subprocess.run(
-        [
-            ffmpeg_binary(),
-            "-hide_banner",
-            "-nostdin",
-            "-i",
-            url,
-            *limit,
-            "-map",
-            "0:v",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-1500:]
-    frames = re.findall(r"frame=\s*(\d+)", result.stderr)
-    return int(frames[-1]) if frames else 0
 
 
 def _entry(server: Server, mode: str) -> tuple[str, dict[str, str]]:
@@ -233,7 +206,7 @@ def test_each_catchup_mode_plays(server: Server, mode: str) -> None:
     first = playlist.segments[0].program_date_time.timestamp()
     assert first <= start < first + 2
     # shift plays on from the moment to live, so it is read for 4 s; the others are windows
-    assert _decode(url, 4 if mode == "shift" else None) >= 4 * 25 * 0.9
+    assert decode(url, 4 if mode == "shift" else None)[0] >= 4 * 25 * 0.9
 
 
 def _iptv_extinf(line: str, lineno: int, data: dict[str, Any], state: dict[str, Any]) -> bool:

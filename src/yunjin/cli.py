@@ -126,6 +126,9 @@ def channel_add(
     disabled: Annotated[bool, typer.Option("--disabled", help="Add disabled / 停用")] = False,
     uhd: Annotated[bool, typer.Option("--uhd", help="A 4K channel / 4K 频道")] = False,
     min_age: Annotated[int, typer.Option(help="Parental PIN at this age / 分级年龄")] = 0,
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="AES-128, encrypted at rest / 加密")
+    ] = False,
     data: DataDir = None,
 ) -> None:
     """Add a channel. / 添加频道。"""
@@ -142,6 +145,7 @@ def channel_add(
             enabled=not disabled,
             uhd=uhd,
             min_age=min_age,
+            encrypted=encrypt,
         )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         default=None, description="secret of signed /t/ and /ti/ URLs; unset disables them"
     )
     token_ttl_s: int = Field(default=4 * 3600, ge=60)
+    encryption_secret: str | None = Field(
+        default=None, description="derives the AES-128 keys of encrypted channels"
+    )
     require_tokens: bool = Field(default=False, description="refuse unsigned /hls/ URLs")
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],

@@ -8,8 +8,9 @@ import logging
 import time
 
 from yunjin.archive.registry import Archives
-from yunjin.config import Settings
+from yunjin.config import ConfigError, Settings
 from yunjin.db.engine import Database
+from yunjin.delivery.encryption import ChannelKeys
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
@@ -55,6 +56,14 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self.refresh_catalog()
 
+    def channel_keys(self, channel: ChannelView) -> ChannelKeys | None:
+        """The AES-128 keys of an encrypted channel (None for a clear one)."""
+        if not channel.encrypted:
+            return None
+        if self.settings.encryption_secret is None:
+            raise ConfigError(f"channel {channel.tvg_id} is encrypted: set encryption_secret")
+        return ChannelKeys(self.settings.encryption_secret, channel.tvg_id)
+
     def rights(self, household_id: int) -> Rights:
         """A household's rights, cached for a few seconds (the playlist path asks often)."""
         cached = self._rights.get(household_id)
@@ -73,10 +82,17 @@ class Runtime:
         """Reload the channel catalog into memory; HLS requests read only this copy."""
         with self.db.session() as session:
             channels = list_channels(session)
+        usable = []
         for channel in channels:  # load archives before requests can name the channel
-            self.archives.get(channel.tvg_id)
-        self.channels = {channel.tvg_id: channel for channel in channels}
-        return channels
+            try:
+                keys = self.channel_keys(channel)
+            except ConfigError as error:
+                log.error("%s is left out: %s", channel.tvg_id, error)
+                continue
+            self.archives.get(channel.tvg_id).keys = keys
+            usable.append(channel)
+        self.channels = {channel.tvg_id: channel for channel in usable}
+        return usable
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]

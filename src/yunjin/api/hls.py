@@ -31,6 +31,7 @@ from yunjin.archive.windows import (
     render_window,
     start_over_window,
 )
+from yunjin.delivery.encryption import hour_of_key
 from yunjin.interop.catchup import catchup_from_query
 from yunjin.runtime import Runtime
 
@@ -92,8 +93,9 @@ def playlist_response(request: Request, channel: str, name: str) -> Response:
             },
         ) from error
     live = window.playlist_type is not PlaylistType.VOD
+    keyed = _runtime(request).channels[channel].encrypted
     return Response(
-        render_window(index, window),
+        render_window(index, window, keyed=keyed),
         media_type=PLAYLIST_CONTENT_TYPE,
         headers={"Cache-Control": "no-cache" if live else "max-age=3600"},
     )
@@ -122,6 +124,30 @@ async def segment(request: Request, channel: str, day: str, hour: str, segment: 
     """An archived MPEG-TS segment, with Range support."""
     _open_access(request)
     return segment_response(request, channel, day, hour, segment)
+
+
+@router.get("/hls/{channel}/keys/{name}")
+async def key(request: Request, channel: str, name: str) -> Response:
+    """Keys are only served under a signed prefix: a token is an entitled session."""
+    _archive(request, channel)
+    raise ApiError(403, "token_required")
+
+
+def key_response(request: Request, channel: str, name: str) -> Response:
+    """An hour's AES-128 key of an encrypted channel (16 bytes, never cached)."""
+    runtime = _runtime(request)
+    found = runtime.channels.get(channel)
+    if found is None:
+        raise ApiError(404, "channel_not_found", {"channel": channel})
+    keys = runtime.channel_keys(found)
+    hour = hour_of_key(name)
+    if keys is None or hour is None:
+        raise ApiError(404, "not_found")
+    return Response(
+        keys.key(hour),
+        media_type="application/octet-stream",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 def _open_access(request: Request) -> None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from yunjin.api.errors import ApiError
-from yunjin.api.hls import playlist_response, segment_response
+from yunjin.api.hls import key_response, playlist_response, segment_response
 from yunjin.delivery.tokens import Binding, Verdict, sign, verify
 from yunjin.runtime import Runtime
 
@@ -84,6 +84,16 @@ async def signed_segment(
 ) -> Response:
     _check(request, _binding(request), token, expires, channel)
     return segment_response(request, channel, day, hour, segment)
+
+
+@router.get("/t/{token}/{expires}/hls/{channel}/keys/{name}")
+@router.get("/ti/{token}/{expires}/hls/{channel}/keys/{name}")
+async def signed_key(
+    request: Request, token: str, expires: str, channel: str, name: str
+) -> Response:
+    """An encrypted channel's key, for the holder of a token for that channel."""
+    _check(request, _binding(request), token, expires, channel)
+    return key_response(request, channel, name)
 
 
 def signed_urls(runtime: Runtime, channel: str, address: str | None) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 
-from yunjin.archive.playlist import DISCONTINUITY, entry_lines, rounded_seconds
-from yunjin.archive.segment import Segment
+from yunjin.archive.playlist import DISCONTINUITY, entry_lines, key_tag, rounded_seconds
+from yunjin.archive.segment import HOUR_MS, Segment
 
 
 class IndexOrderError(ValueError):
@@ -179,20 +180,37 @@ class ArchiveIndex:
     def segments(self, first: int, stop: int) -> list[Segment]:
         return [self[position] for position in range(first, stop)]
 
-    def body(self, first: int, stop: int) -> str:
-        """Playlist entries of segments ``first`` up to ``stop``, with discontinuities."""
+    def body(self, first: int, stop: int, *, keyed: bool = False) -> str:
+        """Playlist entries of segments ``first`` up to ``stop``, with discontinuities.
+
+        ``keyed`` (an encrypted channel) names the hour's key before the first segment and
+        wherever the hour changes.
+        """
         if first >= stop:
             return ""
         parts: list[str] = []
-        runs = self._runs
+        for begin, end in self._pieces(first, stop, keyed):
+            if begin > first and self._runs[begin] != self._runs[begin - 1]:
+                parts.append(DISCONTINUITY)
+            if keyed:
+                parts.append(key_tag(self._starts[begin] // HOUR_MS))
+            parts.extend(self._entries_of(begin, end))
+        return "".join(parts)
+
+    def _pieces(self, first: int, stop: int, keyed: bool) -> list[tuple[int, int]]:
+        """Spans of one run (and, when keyed, one hour) each; found by bisection."""
+        cuts = {first, stop}
         position = first
         while position < stop:
-            run_end = bisect_right(runs, runs[position], position, stop)
-            if position > first:
-                parts.append(DISCONTINUITY)
-            parts.extend(self._entries_of(position, run_end))
-            position = run_end
-        return "".join(parts)
+            position = bisect_right(self._runs, self._runs[position], position, stop)
+            cuts.add(position)
+        if keyed:
+            for hour in range(
+                self._starts[first] // HOUR_MS + 1, self._starts[stop - 1] // HOUR_MS + 1
+            ):
+                cuts.add(bisect_left(self._starts, hour * HOUR_MS, first, stop))
+        ordered = sorted(cuts)
+        return list(pairwise(ordered))
 
     def _entries_of(self, first: int, stop: int) -> list[str]:
         chunk = self._entries[first:stop]

@@ -104,3 +104,16 @@ def target_duration(segments: list[Segment]) -> int:
 def rounded_seconds(duration_ms: int) -> int:
     """Seconds rounded half up, as RFC 8216 rounds EXTINF against the target duration."""
     return (duration_ms + 500) // 1000
+
+
+def key_tag(hour: int) -> str:
+    """EXT-X-KEY naming an hour's AES-128 key, relative so a token prefix covers it (§4.3.2.4).
+
+    No IV attribute: the media sequence number is the IV (§5.2).
+    """
+    return f'#EXT-X-KEY:METHOD=AES-128,URI="keys/{key_file_name(hour)}"\n'
+
+
+def key_file_name(hour: int) -> str:
+    """``YYYYMMDDHH.key`` of an hour counted from the epoch (UTC)."""
+    return hour_names(hour)[0].replace("/", "") + ".key"

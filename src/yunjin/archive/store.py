@@ -32,6 +32,7 @@ from yunjin.archive.segment import (
     hour_start_ms,
     parse_segment_name,
 )
+from yunjin.delivery.encryption import ChannelKeys, encrypt_segment
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class ChannelArchive:
         self.channel_id = channel_id
         self.path = root / channel_id
         self.index = ArchiveIndex()
+        # set for an encrypted channel: segments are stored AES-128 encrypted (ADR 0011)
+        self.keys: ChannelKeys | None = None
 
     # -- loading ---------------------------------------------------------------
 
@@ -126,7 +129,7 @@ class ChannelArchive:
             gap = start_ms - last.end_ms > GAP_TOLERANCE_MS
             seq = last.seq + 1
             run = last.run + (1 if new_run or gap else 0)
-        segment = Segment(start_ms, pending.duration_ms, seq, run, pending.path.stat().st_size)
+        segment = Segment(start_ms, pending.duration_ms, seq, run, self._stored_size(pending.path))
         self.index.append(segment)
         self._place(pending.path, segment)
         return segment
@@ -144,7 +147,11 @@ class ChannelArchive:
         count = len(ordered)
         segments = [
             Segment(
-                p.start_ms, p.duration_ms, base_seq - count + i, base_run - 1, p.path.stat().st_size
+                p.start_ms,
+                p.duration_ms,
+                base_seq - count + i,
+                base_run - 1,
+                self._stored_size(p.path),
             )
             for i, p in enumerate(ordered)
         ]
@@ -153,9 +160,21 @@ class ChannelArchive:
             self._place(item.path, segment)
         return segments
 
+    def _stored_size(self, source: Path) -> int:
+        size = source.stat().st_size
+        return size if self.keys is None else (size // 16 + 1) * 16  # PKCS#7 always pads
+
     def _place(self, source: Path, segment: Segment) -> None:
         folder = self.path / segment.bucket
         folder.mkdir(parents=True, exist_ok=True)
+        if self.keys is not None:
+            data = encrypt_segment(
+                source.read_bytes(), self.keys.key_at(segment.start_ms), segment.seq
+            )
+            encrypted = source.with_suffix(".enc")
+            encrypted.write_bytes(data)
+            source.unlink()
+            source = encrypted
         os.replace(source, folder / segment.file_name)
         with open(folder / INDEX_FILE, "a", encoding="ascii") as index_file:
             index_file.write(_index_line(segment))

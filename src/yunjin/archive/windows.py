@@ -77,8 +77,8 @@ def archive_window(index: ArchiveIndex, from_ms: int, duration_ms: int, now_ms: 
     )
 
 
-def render_window(index: ArchiveIndex, window: Window) -> str:
-    """The media playlist of a window."""
+def render_window(index: ArchiveIndex, window: Window, *, keyed: bool = False) -> str:
+    """The media playlist of a window (``keyed``: the channel is AES-128 encrypted)."""
     header = PlaylistHeader(
         target_duration=index.target_duration,
         media_sequence=index.seq_at(window.first),
@@ -87,7 +87,7 @@ def render_window(index: ArchiveIndex, window: Window) -> str:
         ended=window.ended,
         start_offset_s=window.start_offset_s,
     )
-    return render_playlist(header, index.body(window.first, window.stop))
+    return render_playlist(header, index.body(window.first, window.stop, keyed=keyed))
 
 
 def _offset(index: ArchiveIndex, first: int, from_ms: int) -> float:

@@ -44,6 +44,7 @@ class Channel(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     uhd: Mapped[bool] = mapped_column(Boolean, default=False)  # a 4K channel
     min_age: Mapped[int] = mapped_column(Integer, default=0)  # >0: parental PIN
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)  # AES-128 at rest
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

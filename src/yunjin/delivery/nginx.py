@@ -17,7 +17,7 @@ PREFIX = (
     rf"/hls/(?<channel>{CHANNEL})/"
 )
 SIGNED_SEGMENT = rf"{PREFIX}(?<segment>{SEGMENT})$"
-SIGNED = rf"{PREFIX}[^/]+$"
+SIGNED = rf"{PREFIX}(keys/)?[^/]+$"  # playlists and keys go to the app
 
 
 @dataclass(frozen=True, slots=True)

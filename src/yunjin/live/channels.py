@@ -40,6 +40,7 @@ class ChannelSpec(BaseModel):
     enabled: bool = True
     uhd: bool = False
     min_age: int = Field(default=0, ge=0, le=21)
+    encrypted: bool = False
 
     @field_validator("tvg_id")
     @classmethod
@@ -76,6 +77,7 @@ class ChannelView:
     enabled: bool
     uhd: bool = False
     min_age: int = 0
+    encrypted: bool = False
 
     @classmethod
     def of(cls, row: Channel) -> ChannelView:
@@ -91,6 +93,7 @@ class ChannelView:
             row.enabled,
             row.uhd,
             row.min_age,
+            row.encrypted,
         )
 
 
@@ -111,6 +114,7 @@ def add_channel(session: Session, spec: ChannelSpec) -> ChannelView:
         enabled=spec.enabled,
         uhd=spec.uhd,
         min_age=spec.min_age,
+        encrypted=spec.encrypted,
     )
     session.add(row)
     try:

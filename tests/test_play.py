@@ -222,3 +222,47 @@ def test_suspension_refuses_the_next_playlist(server: Server) -> None:
         assert _play(server, box, channel="A.cn").json()["error"]["code"] == ("household_suspended")
     finally:
         yunjin(server.data, "household", "resume", "hh001")
+
+
+def test_xtream_logins_are_households_and_go_through_the_gate(server: Server) -> None:
+    account = httpx.get(
+        f"{server.base}/player_api.php",
+        params={"username": "hh001", "password": "s3cret-pass"},
+        timeout=10,
+    )
+    assert account.json()["user_info"]["auth"] == 1
+    wrong = httpx.get(
+        f"{server.base}/player_api.php",
+        params={"username": "hh001", "password": "nope"},
+        timeout=10,
+    )
+    assert wrong.json() == {"user_info": {"auth": 0}}
+    # rights are cached for 5 s: the previous test's suspension may still be in effect
+    live = wait_for(
+        lambda: (
+            (
+                r := httpx.get(
+                    f"{server.base}/live/hh001/s3cret-pass/1.m3u8",
+                    timeout=10,
+                    follow_redirects=True,
+                )
+            ).status_code
+            == 200
+            and r
+        ),
+        15,
+        "the resumed household to play",
+    )
+    assert "/t/" in str(live.url)
+    assert "lease=" in str(live.url)
+    assert m3u8.loads(live.text).segments
+    refused = httpx.get(f"{server.base}/live/hh001/s3cret-pass/2.m3u8", timeout=10)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_subscribed"
+    # the Xtream app holds one of the two places: a box and a phone make three
+    box, phone = _stb(server), _phone(server, "phone")
+    assert _play(server, box, channel="A.cn").status_code == 200
+    third = _play(server, phone, channel="A.cn")
+    assert third.status_code == 409
+    assert any(holder.startswith("xc-") for holder in third.json()["error"]["holders"])
+    _post(server, "/api/v1/play/stop", {"channel": "A.cn"}, box)

@@ -10,6 +10,7 @@ import time
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
 from yunjin.db.engine import Database
+from yunjin.db.models import Household
 from yunjin.delivery.encryption import ChannelKeys
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
@@ -74,6 +75,11 @@ class Runtime:
             rights = load_rights(session, household_id)
         self._rights[household_id] = (now, rights)
         return rights
+
+    def stream_limit(self, household_id: int) -> int:
+        with self.db.session() as session:
+            household = session.get(Household, household_id)
+            return household.stream_limit if household is not None else 1
 
     def forget_rights(self, household_id: int) -> None:
         self._rights.pop(household_id, None)

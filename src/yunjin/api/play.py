@@ -194,10 +194,11 @@ def play(
     if not decision.allowed:
         assert decision.refusal is not None
         raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
-    limit = _stream_limit(runtime, who.household_id)
+    limit = runtime.stream_limit(who.household_id)
     lease = runtime.leases.acquire(who.household_id, str(who.device_id), limit)
     if not lease.granted:
         names = _device_names(runtime, [int(h) for h in lease.holders if h.isdigit()])
+        names += [h for h in lease.holders if not h.isdigit()]  # Xtream apps, by address
         raise ApiError(
             409,
             "stream_limit",
@@ -232,14 +233,6 @@ def stop(
     who = current_session(runtime, authorization)
     runtime.leases.release(who.household_id, str(who.device_id))
     return {"stopped": True}
-
-
-def _stream_limit(runtime: Runtime, household_id: int) -> int:
-    from yunjin.db.models import Household
-
-    with runtime.db.session() as session:
-        household = session.get(Household, household_id)
-        return household.stream_limit if household else 1
 
 
 def _device_names(runtime: Runtime, ids: list[int]) -> list[str]:

@@ -7,6 +7,7 @@ segments as ``/hls/``; relative segment URIs keep the prefix.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -19,6 +20,8 @@ from yunjin.delivery.tokens import Binding, Verdict, sign, verify
 from yunjin.runtime import Runtime
 
 router = APIRouter(tags=["signed delivery"])
+# a device id, or "xc-{address}" for an Xtream app
+LEASE_HOLDER = re.compile(r"^[A-Za-z0-9.:_-]{1,64}$")
 
 
 def _runtime(request: Request) -> Runtime:
@@ -114,7 +117,7 @@ def signed_urls(runtime: Runtime, channel: str, address: str | None) -> dict[str
 def renew_lease(runtime: Runtime, lease: str) -> None:
     """A playlist fetch under a lease: the household must still be active and the lease held."""
     household_text, _, device_text = lease.partition(".")
-    if not (household_text.isdigit() and device_text.isdigit()):
+    if not (household_text.isdigit() and LEASE_HOLDER.match(device_text)):
         raise ApiError(403, "lease_lost")
     household = int(household_text)
     if not runtime.rights(household).active:

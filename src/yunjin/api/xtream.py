@@ -1,27 +1,45 @@
 """The Xtream-Codes-compatible API: ``player_api.php``, ``get.php``, ``xmltv.php`` and streams.
 
-Credentials come from configuration until subscribers exist.  Wrong
+A login is a household's account and password (its streams go through the
+gate and hold a concurrency lease like any playback), or the operator's login
+from configuration, which plays only while tokens are not required.  Wrong
 credentials get ``{"user_info": {"auth": 0}}`` as the real API answers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
 
 from yunjin.api.epg import xmltv_document
 from yunjin.api.errors import ApiError
+from yunjin.api.secure import client_address
+from yunjin.db.models import Household
+from yunjin.delivery.tokens import sign
 from yunjin.epg.guide import in_archive, schedule
 from yunjin.interop import xtream
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
 from yunjin.interop.tsstream import segment_bytes
 from yunjin.live.channels import ChannelView
 from yunjin.runtime import Runtime
+from yunjin.subscribers.entitlements import (
+    CatchupPlay,
+    ChannelTraits,
+    LivePlay,
+    Playback,
+    Viewer,
+    can_play,
+)
+from yunjin.subscribers.passwords import verify_secret
 
 router = APIRouter(tags=["xtream-codes"])
 DENIED: dict[str, Any] = {"user_info": {"auth": 0}}
@@ -35,11 +53,40 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _allowed(runtime: Runtime, username: str, password: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class XtreamLogin:
+    household_id: int | None  # None: the operator's login from configuration
+
+
+# Argon2 costs tens of milliseconds; apps call player_api.php often.
+_VERIFIED: dict[tuple[str, str], tuple[float, int]] = {}
+VERIFIED_FOR_S = 60.0
+
+
+def _login(runtime: Runtime, username: str, password: str) -> XtreamLogin | None:
     settings = runtime.settings
-    return xtream.credentials_match(
+    if xtream.credentials_match(
         username, password, settings.xtream_username, settings.xtream_password
-    )
+    ):
+        return XtreamLogin(None)
+    if not username or not password or len(username) > 32 or len(password) > 128:
+        return None
+    cache_key = (username, hashlib.sha256(password.encode()).hexdigest())
+    cached = _VERIFIED.get(cache_key)
+    if cached is not None and time.monotonic() < cached[0]:
+        return XtreamLogin(cached[1])
+    with runtime.db.session() as session:
+        household = session.scalar(select(Household).where(Household.account == username))
+        stored = household.password_hash if household is not None else None
+        if not verify_secret(stored, password) or household is None:
+            return None
+        household_id = household.id
+    _VERIFIED[cache_key] = (time.monotonic() + VERIFIED_FOR_S, household_id)
+    return XtreamLogin(household_id)
+
+
+def _allowed(runtime: Runtime, username: str, password: str) -> bool:
+    return _login(runtime, username, password) is not None
 
 
 def _now_ms() -> int:
@@ -139,22 +186,24 @@ def xmltv_php(request: Request, username: str = "", password: str = "") -> Respo
 
 def _stream(
     request: Request,
+    login: XtreamLogin,
     channel: ChannelView,
     extension: str,
     from_ms: int | None,
     duration_s: int | None,
 ) -> Response:
     runtime = _runtime(request)
-    if runtime.settings.require_tokens:  # Xtream logins map to households in a later step
-        raise ApiError(403, "token_required")
-    hls = f"/hls/{channel.tvg_id}"
+    name = "index.m3u8" if from_ms is None else f"archive-{from_ms // 1000}-{duration_s}.m3u8"
+    holder: str | None = None
+    if login.household_id is None:
+        if runtime.settings.require_tokens:  # the operator's login plays only in open access
+            raise ApiError(403, "token_required")
+        prefix, query = f"/hls/{channel.tvg_id}", ""
+    else:
+        holder = f"xc-{client_address(request)}"
+        prefix, query = _entitled(runtime, login.household_id, holder, channel, from_ms)
     if extension == "m3u8":
-        target = (
-            f"{hls}/index.m3u8"
-            if from_ms is None
-            else f"{hls}/archive-{from_ms // 1000}-{duration_s}.m3u8"
-        )
-        return RedirectResponse(target, status_code=302)
+        return RedirectResponse(f"{prefix}/{name}{query}", status_code=302)
     if extension != "ts":
         raise ApiError(404, "not_found")
     archive = runtime.archives.get(channel.tvg_id)
@@ -170,7 +219,48 @@ def _stream(
             raise ApiError(404, "outside_archive", {"channel": channel.tvg_id, "available": "-"})
         first_seq = index.seq_at(position)
         until_ms = from_ms + (duration_s or 0) * 1000
-    return StreamingResponse(segment_bytes(archive, first_seq, until_ms), media_type="video/mp2t")
+    chunks = segment_bytes(archive, first_seq, until_ms)
+    if holder is not None and login.household_id is not None:
+        chunks = _leased(runtime, login.household_id, holder, chunks)
+    return StreamingResponse(chunks, media_type="video/mp2t")
+
+
+def _entitled(
+    runtime: Runtime, household_id: int, holder: str, channel: ChannelView, from_ms: int | None
+) -> tuple[str, str]:
+    """The gate and a lease for a household's Xtream stream: a signed prefix and its query."""
+    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age)
+    what: Playback = LivePlay(traits) if from_ms is None else CatchupPlay(traits, from_ms)
+    decision = can_play(runtime.rights(household_id), Viewer(0, uhd=False), what, _now_ms())
+    if not decision.allowed:
+        assert decision.refusal is not None
+        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
+    limit = runtime.stream_limit(household_id)
+    lease = runtime.leases.acquire(household_id, holder, limit)
+    if not lease.granted:
+        raise ApiError(
+            409,
+            "stream_limit",
+            {"limit": limit, "holders": ", ".join(lease.holders)},
+            extra={"limit": limit, "holders": list(lease.holders)},
+        )
+    secret = runtime.settings.token_secret
+    if secret is None:
+        return f"/hls/{channel.tvg_id}", ""
+    expires = _now_ms() // 1000 + runtime.settings.token_ttl_s
+    return sign(secret, channel.tvg_id, expires).path, f"?lease={household_id}.{holder}"
+
+
+async def _leased(
+    runtime: Runtime, household_id: int, holder: str, chunks: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """A ``.ts`` stream holds its lease while it flows and frees it when it ends."""
+    try:
+        async for chunk in chunks:
+            runtime.leases.renew(household_id, holder)
+            yield chunk
+    finally:
+        runtime.leases.release(household_id, holder)
 
 
 @router.get("/live/{username}/{password}/{stream}")
@@ -179,9 +269,10 @@ def live(request: Request, username: str, password: str, stream: str) -> Respons
     """A live channel as ``{stream_id}.ts`` (continuous MPEG-TS) or ``.m3u8``."""
     runtime = _runtime(request)
     stream_id, _, extension = stream.partition(".")
-    if not _allowed(runtime, username, password) or not stream_id.isdigit():
+    login = _login(runtime, username, password)
+    if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
-    return _stream(request, _by_stream_id(runtime, int(stream_id)), extension, None, None)
+    return _stream(request, login, _by_stream_id(runtime, int(stream_id)), extension, None, None)
 
 
 @router.get("/timeshift/{username}/{password}/{minutes}/{moment}/{stream}")
@@ -191,7 +282,8 @@ def timeshift(
     """``/timeshift/u/p/{minutes}/{YYYY-MM-DD:HH-MM}/{id}.ts|m3u8``, local server time."""
     runtime = _runtime(request)
     stream_id, _, extension = stream.partition(".")
-    if not _allowed(runtime, username, password) or not stream_id.isdigit():
+    login = _login(runtime, username, password)
+    if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
     if not 0 < minutes <= 31 * 24 * 60:
         raise ApiError(400, "bad_duration", {"value": minutes, "reason": "1 to 44640 minutes"})
@@ -203,4 +295,4 @@ def timeshift(
             400, "bad_time", {"value": moment, "reason": "not YYYY-MM-DD:HH-MM"}
         ) from error
     channel = _by_stream_id(runtime, int(stream_id))
-    return _stream(request, channel, extension, int(start.timestamp()) * 1000, minutes * 60)
+    return _stream(request, login, channel, extension, int(start.timestamp()) * 1000, minutes * 60)

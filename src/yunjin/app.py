@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yunjin import __version__
-from yunjin.api import channels, epg, hls, play, secure, xtream
+from yunjin.api import admin, channels, epg, hls, play, secure, xtream
 from yunjin.api.errors import (
     ApiError,
     api_error_handler,
@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(epg.router)
     app.include_router(play.router)
+    app.include_router(admin.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

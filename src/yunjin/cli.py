@@ -45,6 +45,8 @@ app.add_typer(household_app, name="household")
 app.add_typer(device_app, name="device")
 app.add_typer(product_app, name="product")
 app.add_typer(subscription_app, name="subscription")
+admin_app = typer.Typer(help="Operator staff / 运营人员", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 console = Console()
 errors = Console(stderr=True)
 
@@ -545,6 +547,33 @@ def subscription_add(
     end = start + timedelta(days=days) if days else None
     _subscribers(data, lambda s: subscribe(s, account, product, valid_from=start, valid_to=end))
     console.print(f"{account} → {product}")
+
+
+@admin_app.command("add")
+def admin_add(
+    username: Annotated[str, typer.Argument(help="login / 用户名")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="password / 密码")],
+    role: Annotated[str, typer.Option(help="operator, support or viewer / 角色")] = "operator",
+    data: DataDir = None,
+) -> None:
+    """Add an admin user. / 新增管理员。"""
+    from yunjin.subscribers.staff import Role, add_admin
+
+    try:
+        staff_role = Role(role)
+    except ValueError:
+        _fail("role must be operator, support or viewer / 角色须为 operator、support 或 viewer")
+    _subscribers(data, lambda s: add_admin(s, username, password, staff_role))
+    console.print(f"admin / 管理员 {username} ({role})")
+
+
+@device_app.command("remove")
+def device_remove(device_id: int, data: DataDir = None) -> None:
+    """De-register a device: it is logged out. / 注销终端。"""
+    from yunjin.subscribers.accounts import remove_device
+
+    _subscribers(data, lambda s: remove_device(s, device_id))
+    console.print(f"device / 终端 {device_id} removed / 已注销")
 
 
 def _utc(ms: int) -> str:

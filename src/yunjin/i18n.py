@@ -60,6 +60,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "lease_lost": ("This playback has ended; start it again.", "本次播放已结束，请重新开始。"),
     "device_limit": ("Your household has reached its device limit.", "您的家庭设备数量已达上限。"),
+    "admin_required": ("Log in as an administrator.", "请以管理员身份登录。"),
+    "role_forbidden": ("Your role ({role}) may not do this.", "您的角色（{role}）无权执行此操作。"),
+    "account_error": ("{detail}", "{detail}"),
     "invalid_request": ("Invalid request: {detail}", "请求无效：{detail}"),
     "not_found": ("Not found.", "未找到。"),
 }

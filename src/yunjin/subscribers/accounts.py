@@ -219,3 +219,12 @@ def load_rights(session: Session, household_id: int) -> Rights:
 def _ms(moment: datetime) -> int:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return int(aware.timestamp() * 1000)
+
+
+def remove_device(session: Session, device_id: int) -> Device:
+    """De-register a device; its sessions go with it (cascade), so it is logged out."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise AccountError("device_not_found", f"no device {device_id}")
+    session.delete(device)
+    return device

@@ -1,0 +1,323 @@
+"""The operator's admin API: households, devices, products, subscriptions, regions.
+
+Every route names the roles that may call it; staff log in at ``/api/v1/admin/login``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yunjin.api.errors import ApiError
+from yunjin.db.models import Device, Household, Product, Region
+from yunjin.runtime import Runtime
+from yunjin.subscribers import accounts
+from yunjin.subscribers.accounts import AccountError
+from yunjin.subscribers.entitlements import ProductKind
+from yunjin.subscribers.staff import Role, admin_login, admin_of
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+T = TypeVar("T")
+EVERYONE = (Role.OPERATOR, Role.SUPPORT, Role.VIEWER)
+SUPPORT = (Role.OPERATOR, Role.SUPPORT)
+OPERATOR = (Role.OPERATOR,)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _staff(runtime: Runtime, authorization: str | None, allowed: tuple[Role, ...]) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "admin_required")
+    with runtime.db.session() as session:
+        found = admin_of(session, authorization[7:].strip())
+    if found is None:
+        raise ApiError(401, "admin_required")
+    username, role = found
+    if role not in allowed:
+        raise ApiError(403, "role_forbidden", {"role": role.value})
+    return username
+
+
+def _change(runtime: Runtime, action: Callable[[Session], T]) -> T:
+    try:
+        with runtime.db.session() as session:
+            return action(session)
+    except AccountError as error:
+        raise ApiError(
+            409, "account_error", {"detail": str(error)}, extra={"reason": error.code}
+        ) from error
+
+
+class Login(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=128)
+
+
+@router.post("/login")
+def login(request: Request, body: Login) -> dict[str, str]:
+    runtime = _runtime(request)
+    with runtime.db.session() as session:
+        token = admin_login(session, body.username, body.password)
+    if token is None:
+        raise ApiError(401, "login_failed")
+    return {"session": token}
+
+
+def _household_json(h: Household) -> dict[str, Any]:
+    return {
+        "account": h.account,
+        "region": h.region_code,
+        "status": h.status,
+        "stream_limit": h.stream_limit,
+        "device_limit": h.device_limit,
+    }
+
+
+@router.get("/households")
+def households(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    region: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, EVERYONE)
+    query = select(Household).order_by(Household.account).limit(min(max(limit, 1), 1000))
+    if region:
+        query = query.where(Household.region_code.startswith(region.rstrip("0") or region))
+    with runtime.db.session() as session:
+        return {"households": [_household_json(h) for h in session.scalars(query)]}
+
+
+class NewHousehold(BaseModel):
+    account: str = Field(max_length=32)
+    region: str = Field(pattern=r"^\d{6}$")
+    password: str | None = Field(default=None, max_length=128)
+    pin: str | None = Field(default=None, max_length=8)
+    stream_limit: int = 2
+    device_limit: int = 5
+
+
+@router.post("/households", status_code=201)
+def create_household(
+    request: Request, body: NewHousehold, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, OPERATOR)
+    return _change(
+        runtime,
+        lambda s: _household_json(
+            accounts.create_household(
+                s,
+                body.account,
+                body.region,
+                password=body.password,
+                pin=body.pin,
+                stream_limit=body.stream_limit,
+                device_limit=body.device_limit,
+            )
+        ),
+    )
+
+
+@router.post("/households/{account}/suspend")
+def suspend(
+    request: Request, account: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, SUPPORT)
+    household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, False)))
+    _forget(runtime, account)
+    return household
+
+
+@router.post("/households/{account}/resume")
+def resume(
+    request: Request, account: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, SUPPORT)
+    household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, True)))
+    _forget(runtime, account)
+    return household
+
+
+def _forget(runtime: Runtime, account: str) -> None:
+    with runtime.db.session() as session:
+        found = session.scalar(select(Household.id).where(Household.account == account))
+    if found is not None:
+        runtime.forget_rights(found)
+
+
+class NewBox(BaseModel):
+    mac: str = Field(max_length=32)
+    serial: str = Field(max_length=64)
+    uhd: bool = False
+    label: str = Field(default="set-top box", max_length=100)
+
+
+@router.post("/households/{account}/devices", status_code=201)
+def add_box(
+    request: Request,
+    account: str,
+    body: NewBox,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, OPERATOR)
+
+    def register(session: Session) -> dict[str, Any]:
+        household = accounts.household_by_account(session, account)
+        device = accounts.register_device(
+            session,
+            household,
+            "stb",
+            mac=body.mac,
+            serial=body.serial,
+            uhd=body.uhd,
+            label=body.label,
+        )
+        return {"id": device.id, "mac": device.mac, "kind": device.kind}
+
+    return _change(runtime, register)
+
+
+@router.get("/households/{account}/devices")
+def devices(
+    request: Request, account: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, EVERYONE)
+
+    def listing(session: Session) -> dict[str, Any]:
+        household = accounts.household_by_account(session, account)
+        rows = session.scalars(select(Device).where(Device.household_id == household.id))
+        return {
+            "devices": [
+                {"id": d.id, "kind": d.kind, "mac": d.mac, "label": d.label, "uhd": d.uhd}
+                for d in rows
+            ]
+        }
+
+    return _change(runtime, listing)
+
+
+@router.delete("/devices/{device_id}")
+def remove_device(
+    request: Request, device_id: int, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """De-register a device: it is logged out and its stream place freed."""
+    runtime = _runtime(request)
+    _staff(runtime, authorization, SUPPORT)
+
+    def remove(session: Session) -> tuple[int, int]:
+        device = accounts.remove_device(session, device_id)
+        return device.household_id, device.id
+
+    household_id, removed = _change(runtime, remove)
+    runtime.leases.release(household_id, str(removed))
+    return {"removed": removed}
+
+
+class NewProduct(BaseModel):
+    code: str = Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    kind: ProductKind
+    channels: list[str] = Field(default_factory=list, max_length=2000)
+    price_cents: int = Field(default=0, ge=0)
+
+
+@router.get("/products")
+def products(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, EVERYONE)
+    with runtime.db.session() as session:
+        return {
+            "products": [
+                {
+                    "code": p.code,
+                    "name": {"zh-CN": p.name_zh, "en": p.name_en},
+                    "kind": p.kind,
+                    "price_cents": p.price_cents,
+                }
+                for p in session.scalars(select(Product).order_by(Product.code))
+            ]
+        }
+
+
+@router.post("/products", status_code=201)
+def create_product(
+    request: Request, body: NewProduct, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, str]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, OPERATOR)
+    _change(
+        runtime,
+        lambda s: accounts.create_product(
+            s, body.code, body.name_zh, body.name_en, body.kind, body.channels, body.price_cents
+        ),
+    )
+    return {"code": body.code}
+
+
+class NewSubscription(BaseModel):
+    product: str = Field(max_length=32)
+    days: int | None = Field(default=None, gt=0, le=3660)
+
+
+@router.post("/households/{account}/subscriptions", status_code=201)
+def add_subscription(
+    request: Request,
+    account: str,
+    body: NewSubscription,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, OPERATOR)
+    start = datetime.now(UTC)
+    end = start + timedelta(days=body.days) if body.days else None
+    _change(
+        runtime,
+        lambda s: accounts.subscribe(s, account, body.product, valid_from=start, valid_to=end),
+    )
+    _forget(runtime, account)
+    return {
+        "account": account,
+        "product": body.product,
+        "valid_to": None if end is None else int(end.timestamp()),
+    }
+
+
+@router.get("/regions")
+def regions(
+    request: Request,
+    parent: str | None = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    runtime = _runtime(request)
+    _staff(runtime, authorization, EVERYONE)
+    query = select(Region).order_by(Region.code)
+    query = (
+        query.where(Region.parent_code == parent)
+        if parent
+        else query.where(Region.parent_code.is_(None))
+    )
+    with runtime.db.session() as session:
+        return {
+            "regions": [
+                {"code": r.code, "name": {"zh-CN": r.name_zh, "en": r.name_en}, "level": r.level}
+                for r in session.scalars(query)
+            ]
+        }

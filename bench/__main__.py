@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import live_rps, playlist_lookup, recorder_cpu, xmltv_import
+from bench import live_rps, playlist_lookup, recorder_cpu, subscribers_scale, xmltv_import
 from bench.common import RESULTS_DIR, BenchResult, Metric, machine_facts
 from bench.procs import BenchError, SystemTimes
 from yunjin import __version__
@@ -27,12 +27,14 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     live_rps.NAME: live_rps.run,
     recorder_cpu.NAME: recorder_cpu.run,
     xmltv_import.NAME: xmltv_import.run,
+    subscribers_scale.NAME: subscribers_scale.run,
 }
 TITLES = {
     playlist_lookup.NAME: playlist_lookup.TITLE,
     live_rps.NAME: live_rps.TITLE,
     recorder_cpu.NAME: recorder_cpu.TITLE,
     xmltv_import.NAME: xmltv_import.TITLE,
+    subscribers_scale.NAME: subscribers_scale.TITLE,
 }
 LATEST = RESULTS_DIR / "latest.json"
 

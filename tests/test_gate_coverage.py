@@ -1,7 +1,8 @@
 """Every playback route goes through the gate: with tokens required, nothing plays without one.
 
-The only way to a token for a subscriber is ``POST /api/v1/play``, which asks ``can_play``;
-this test walks every route of the app and every module that could sign or read rights.
+A subscriber gets a token only from ``POST /api/v1/play`` or, logged in as an Xtream app,
+from the Xtream stream routes; both ask ``can_play`` first.  This test walks every route of
+the app and every router that could sign or read rights.
 """
 
 from __future__ import annotations
@@ -72,13 +73,12 @@ def _imports(module: Path) -> set[str]:
     return names
 
 
-def test_only_the_play_route_asks_the_gate_and_signs_for_subscribers() -> None:
+def test_only_the_play_and_xtream_routes_ask_the_gate_and_sign() -> None:
     found = {module.name: _imports(module) for module in (SRC / "api").glob("*.py")}
 
     def users(name: str) -> set[str]:
         return {module for module, names in found.items() if name in names}
 
-    assert users("yunjin.subscribers.entitlements.can_play") == {"play.py"}
-    # secure.py signs only for the operator's helper; play.py after the gate
-    assert users("yunjin.delivery.tokens.sign") == {"play.py", "secure.py"}
+    assert users("yunjin.subscribers.entitlements.can_play") == {"play.py", "xtream.py"}
+    assert users("yunjin.delivery.tokens.sign") == {"play.py", "xtream.py"}
     assert users("yunjin.subscribers.accounts.load_rights") == set()

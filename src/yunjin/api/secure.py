@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from yunjin.api.errors import ApiError
 from yunjin.api.hls import key_response, playlist_response, segment_response
-from yunjin.delivery.tokens import Binding, Verdict, sign, verify
+from yunjin.delivery.tokens import Binding, Verdict, verify
 from yunjin.runtime import Runtime
 
 router = APIRouter(tags=["signed delivery"])
@@ -97,21 +96,6 @@ async def signed_key(
     """An encrypted channel's key, for the holder of a token for that channel."""
     _check(request, _binding(request), token, expires, channel)
     return key_response(request, channel, name)
-
-
-def signed_urls(runtime: Runtime, channel: str, address: str | None) -> dict[str, Any]:
-    """A signed prefix for a channel (issued after the entitlement gate has said yes)."""
-    secret = runtime.settings.token_secret
-    if secret is None:
-        raise ApiError(404, "tokens_disabled")
-    expires = int(time.time()) + runtime.settings.token_ttl_s
-    prefix = sign(secret, channel, expires, address)
-    base = runtime.settings.base_url
-    return {
-        "prefix": f"{base}{prefix.path}",
-        "expires": expires,
-        "live": f"{base}{prefix.path}/index.m3u8",
-    }
 
 
 def renew_lease(runtime: Runtime, lease: str) -> None:

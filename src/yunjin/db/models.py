@@ -62,7 +62,7 @@ class Programme(Base):
     start_ms: Mapped[int] = mapped_column(BigInteger)
     stop_ms: Mapped[int] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(Text)
-    title_folded: Mapped[str] = mapped_column(Text, index=True)
+    title_folded: Mapped[str] = mapped_column(Text)  # searched with LIKE, not indexed
     subtitle: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(Text, default="")

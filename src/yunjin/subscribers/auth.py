@@ -53,16 +53,17 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_lock(session: Session, key: str, now: datetime) -> None:
+def _check_lock(session: Session, key: str, now: datetime) -> LoginAttempt | None:
+    """The key's failure record (read once per login), or LoginRefused while it is locked."""
     attempt = session.get(LoginAttempt, key)
     if attempt is not None and attempt.locked_until is not None:
         locked_until = _aware(attempt.locked_until)
         if locked_until > now:
             raise LoginRefused("login_locked", int((locked_until - now).total_seconds()) + 1)
+    return attempt
 
 
-def _fail(session: Session, key: str, now: datetime) -> LoginRefused:
-    attempt = session.get(LoginAttempt, key)
+def _fail(session: Session, key: str, attempt: LoginAttempt | None, now: datetime) -> LoginRefused:
     if attempt is None or _aware(attempt.window_start) + FAILURE_WINDOW < now:
         if attempt is None:
             attempt = LoginAttempt(key=key, failures=0, window_start=now)
@@ -76,9 +77,12 @@ def _fail(session: Session, key: str, now: datetime) -> LoginRefused:
 
 
 def _succeed(
-    session: Session, key: str, household: Household, device: Device, now: datetime
+    session: Session,
+    attempt: LoginAttempt | None,
+    household: Household,
+    device: Device,
+    now: datetime,
 ) -> Login:
-    attempt = session.get(LoginAttempt, key)
     if attempt is not None:
         session.delete(attempt)
     if session.get_bind().dialect.name == "postgresql":
@@ -118,9 +122,13 @@ def stb_login(
         key = f"mac:{normalise_mac(mac)}"
     except AccountError as error:
         raise LoginRefused("login_failed") from error
-    _check_lock(session, key, now)
-    device = session.scalar(select(Device).where(Device.mac == key[4:], Device.kind == "stb"))
-    household = session.get(Household, device.household_id) if device else None
+    attempt = _check_lock(session, key, now)
+    found = session.execute(
+        select(Device, Household)
+        .join(Household, Household.id == Device.household_id)
+        .where(Device.mac == key[4:], Device.kind == "stb")
+    ).first()
+    device, household = found.tuple() if found is not None else (None, None)
     serial_ok = device is not None and hmac.compare_digest(
         (device.serial or "").encode(), serial.encode()
     )
@@ -128,8 +136,8 @@ def stb_login(
         not require_password or verify_secret(household.password_hash, password or "")
     )
     if device is None or household is None or not serial_ok or not password_ok:
-        raise _fail(session, key, now)
-    return _succeed(session, key, household, device, now)
+        raise _fail(session, key, attempt, now)
+    return _succeed(session, attempt, household, device, now)
 
 
 def account_login(
@@ -140,11 +148,11 @@ def account_login(
     A new ``device_label`` registers a phone device, within the device limit.
     """
     key = f"account:{account.lower()[:64]}"
-    _check_lock(session, key, now)
+    attempt = _check_lock(session, key, now)
     household = session.scalar(select(Household).where(Household.account == account))
     stored = household.password_hash if household is not None else None
     if not verify_secret(stored, password) or household is None:
-        raise _fail(session, key, now)
+        raise _fail(session, key, attempt, now)
     label = device_label.strip()[:100] or "phone"
     device = session.scalar(
         select(Device).where(
@@ -153,7 +161,7 @@ def account_login(
     )
     if device is None:
         device = register_device(session, household, "phone", label=label)
-    return _succeed(session, key, household, device, now)
+    return _succeed(session, attempt, household, device, now)
 
 
 def session_of(session: Session, token: str, now: datetime) -> SessionInfo | None:

@@ -22,6 +22,7 @@ TITLE = "XMLTV import of ~200 MB (2,700 channels x 7 days)"
 CHANNELS = 2700
 DAYS = 7
 PROGRAMME_MINUTES = 30
+TITLES = 5_000  # distinct titles; every description is distinct
 
 # VmHWM, not getrusage: Linux carries ru_maxrss over exec from the (large) parent.
 _PEAK = """
@@ -69,7 +70,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "count": count}
 
 def guide_file() -> Path:
     """The generated guide, written once and cached."""
-    path = CACHE_DIR / f"guide-{CHANNELS}x{DAYS}.xml"
+    path = CACHE_DIR / f"guide-{CHANNELS}x{DAYS}-{TITLES}titles.xml"
     if path.is_file():
         return path
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -86,13 +87,14 @@ def guide_file() -> Path:
         for number in range(CHANNELS):
             for slot in range(slots):
                 begin = start + timedelta(minutes=slot * PROGRAMME_MINUTES)
+                title = (slot * 7 + number * 13) % TITLES  # a pool, as series repeat
                 end = begin + timedelta(minutes=PROGRAMME_MINUTES)
                 out.write(
                     f'<programme start="{begin:%Y%m%d%H%M%S} +0800" '
                     f'stop="{end:%Y%m%d%H%M%S} +0800" channel="bench{number}.cn">'
-                    f'<title lang="zh">节目 {slot}：新闻与天气</title>'
-                    f'<title lang="en">Programme {slot}: news and weather</title>'
-                    f'<desc lang="zh">第 {slot} 档节目的简介，介绍本期内容与嘉宾。</desc>'
+                    f'<title lang="zh">节目 {title}：新闻与天气</title>'
+                    f'<title lang="en">Programme {title}: news and weather</title>'
+                    f'<desc lang="zh">{number} 台第 {slot} 档节目的简介，介绍嘉宾。</desc>'
                     f"<category>News</category></programme>\n"
                 )
         out.write("</tv>\n")

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -297,17 +298,30 @@ def _programme_row(
 ) -> tuple[Any, ...]:
     titles = item.titles
     descriptions = item.descriptions
+    titles_json, folded = _titles(titles)
     return (
         channel_id,
         start_ms,
         stop_ms,
         titles[0][1],
-        " ".join(fold(text) for _lang, text in titles),
+        folded,
         item.subtitle,
         descriptions[0][1] if descriptions else "",
         ", ".join(item.categories),
         item.episode,
         item.icon,
-        json.dumps(dict(titles), ensure_ascii=False),
-        json.dumps(dict(descriptions), ensure_ascii=False),
+        titles_json,
+        _languages_json(descriptions),
     )
+
+
+# Guides repeat the same titles and descriptions across days and channels.
+@lru_cache(maxsize=65_536)
+def _titles(titles: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The titles as stored JSON, and their folded form for search."""
+    return _languages_json(titles), " ".join(fold(text) for _lang, text in titles)
+
+
+@lru_cache(maxsize=65_536)
+def _languages_json(pairs: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(pairs), ensure_ascii=False)

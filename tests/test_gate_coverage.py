@@ -79,6 +79,11 @@ def test_only_the_play_and_xtream_routes_ask_the_gate_and_sign() -> None:
     def users(name: str) -> set[str]:
         return {module for module, names in found.items() if name in names}
 
-    assert users("yunjin.subscribers.entitlements.can_play") == {"play.py", "xtream.py"}
+    # play.py and xtream.py before signing; secure.py again on every leased playlist
+    assert users("yunjin.subscribers.entitlements.can_play") == {
+        "play.py",
+        "secure.py",
+        "xtream.py",
+    }
     assert users("yunjin.delivery.tokens.sign") == {"play.py", "xtream.py"}
     assert users("yunjin.subscribers.accounts.load_rights") == set()

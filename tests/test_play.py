@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -266,3 +268,24 @@ def test_xtream_logins_are_households_and_go_through_the_gate(server: Server) ->
     assert third.status_code == 409
     assert any(holder.startswith("xc-") for holder in third.json()["error"]["holders"])
     _post(server, "/api/v1/play/stop", {"channel": "A.cn"}, box)
+
+
+def test_a_subscription_that_ends_mid_programme_stops_the_next_playlist(server: Server) -> None:
+    yunjin(server.data, "subscription", "add", "hh001", "premium4k")  # an unrelated extra
+    box = _stb(server)
+    url = _play(server, box, channel="A.cn").json()["url"]
+    assert httpx.get(url, timeout=10).status_code == 200
+    database = sqlite3.connect(server.data / "yunjin.db")
+    with database:  # the basic package ends now, as if its term ran out
+        database.execute(
+            "UPDATE subscriptions SET valid_to = ? WHERE product_id = "
+            "(SELECT id FROM products WHERE code = 'basic')",
+            (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),),
+        )
+    database.close()
+    refused = wait_for(
+        lambda: (r := httpx.get(url, timeout=10)).status_code == 403 and r,
+        15,
+        "the next playlist to be refused",
+    )
+    assert refused.json()["error"]["code"] == "not_subscribed"

@@ -17,6 +17,7 @@ from yunjin.api.errors import ApiError
 from yunjin.api.hls import key_response, playlist_response, segment_response
 from yunjin.delivery.tokens import Binding, Verdict, verify
 from yunjin.runtime import Runtime
+from yunjin.subscribers.entitlements import ChannelTraits, LivePlay, Viewer, can_play
 
 router = APIRouter(tags=["signed delivery"])
 # a device id, or "xc-{address}" for an Xtream app
@@ -73,7 +74,7 @@ async def signed_playlist(
     _check(request, _binding(request), token, expires, channel)
     lease = request.query_params.get("lease")
     if lease is not None:
-        renew_lease(_runtime(request), lease)
+        renew_lease(_runtime(request), lease, channel)
     return playlist_response(request, channel, name)
 
 
@@ -98,14 +99,24 @@ async def signed_key(
     return key_response(request, channel, name)
 
 
-def renew_lease(runtime: Runtime, lease: str) -> None:
-    """A playlist fetch under a lease: the household must still be active and the lease held."""
+def renew_lease(runtime: Runtime, lease: str, channel: str) -> None:
+    """A playlist fetch under a lease: the gate again (a suspension or a subscription that
+    ended mid-programme stops the next playlist), then the lease must still be held."""
     household_text, _, device_text = lease.partition(".")
-    if not (household_text.isdigit() and LEASE_HOLDER.match(device_text)):
+    found = runtime.channels.get(channel)
+    if not (household_text.isdigit() and LEASE_HOLDER.match(device_text)) or found is None:
         raise ApiError(403, "lease_lost")
     household = int(household_text)
-    if not runtime.rights(household).active:
+    # the device and the PIN were checked when playback started; the household's rights now
+    still = can_play(
+        runtime.rights(household),
+        Viewer(0, uhd=True, pin_ok=True),
+        LivePlay(ChannelTraits(found.tvg_id)),
+        time.time_ns() // 1_000_000,
+    )
+    if not still.allowed:
+        assert still.refusal is not None
         runtime.leases.release(household, device_text)
-        raise ApiError(403, "household_suspended")
+        raise ApiError(403, still.refusal.value, {"channel": channel})
     if not runtime.leases.renew(household, device_text):
         raise ApiError(403, "lease_lost")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.db.models import Device, Household, Product, Region
 from yunjin.runtime import Runtime
@@ -27,11 +28,6 @@ T = TypeVar("T")
 EVERYONE = (Role.OPERATOR, Role.SUPPORT, Role.VIEWER)
 SUPPORT = (Role.OPERATOR, Role.SUPPORT)
 OPERATOR = (Role.OPERATOR,)
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _staff(runtime: Runtime, authorization: str | None, allowed: tuple[Role, ...]) -> str:
@@ -64,7 +60,7 @@ class Login(BaseModel):
 
 @router.post("/login")
 def login(request: Request, body: Login) -> dict[str, str]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     with runtime.db.session() as session:
         token = admin_login(session, body.username, body.password)
     if token is None:
@@ -89,7 +85,7 @@ def households(
     region: str | None = None,
     limit: int = 100,
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, EVERYONE)
     query = select(Household).order_by(Household.account).limit(min(max(limit, 1), 1000))
     if region:
@@ -111,7 +107,7 @@ class NewHousehold(BaseModel):
 def create_household(
     request: Request, body: NewHousehold, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, OPERATOR)
     return _change(
         runtime,
@@ -133,7 +129,7 @@ def create_household(
 def suspend(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, SUPPORT)
     household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, False)))
     _forget(runtime, account)
@@ -144,7 +140,7 @@ def suspend(
 def resume(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, SUPPORT)
     household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, True)))
     _forget(runtime, account)
@@ -172,7 +168,7 @@ def add_box(
     body: NewBox,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, OPERATOR)
 
     def register(session: Session) -> dict[str, Any]:
@@ -195,7 +191,7 @@ def add_box(
 def devices(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, EVERYONE)
 
     def listing(session: Session) -> dict[str, Any]:
@@ -216,7 +212,7 @@ def remove_device(
     request: Request, device_id: int, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     """De-register a device: it is logged out and its stream place freed."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, SUPPORT)
 
     def remove(session: Session) -> tuple[int, int]:
@@ -241,7 +237,7 @@ class NewProduct(BaseModel):
 def products(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, EVERYONE)
     with runtime.db.session() as session:
         return {
@@ -261,7 +257,7 @@ def products(
 def create_product(
     request: Request, body: NewProduct, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, str]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, OPERATOR)
     _change(
         runtime,
@@ -284,7 +280,7 @@ def add_subscription(
     body: NewSubscription,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, OPERATOR)
     start = datetime.now(UTC)
     end = start + timedelta(days=body.days) if body.days else None
@@ -306,7 +302,7 @@ def regions(
     parent: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     _staff(runtime, authorization, EVERYONE)
     query = select(Region).order_by(Region.code)
     query = (

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.live.channels import ChannelView
 from yunjin.live.recorder import RecorderState
@@ -56,13 +57,13 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
 
 @router.get("/channels")
 async def channels(request: Request) -> dict[str, Any]:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     return {"channels": [channel_json(runtime, c) for c in runtime.channels.values()]}
 
 
 @router.get("/channels/{channel}")
 async def channel(request: Request, channel: str) -> dict[str, Any]:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     found = runtime.channels.get(channel)
     if found is None:
         raise ApiError(404, "channel_not_found", {"channel": channel})

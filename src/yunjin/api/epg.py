@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.epg.guide import GuideEntry, entry_json, now_next, programmes_between, schedule, search
 from yunjin.epg.xmltv import XmltvChannel, write_xmltv
@@ -20,11 +21,6 @@ from yunjin.runtime import Runtime
 
 router = APIRouter()
 DAY_MS = 86_400_000
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def _now_ms() -> int:
@@ -41,7 +37,7 @@ def _json(runtime: Runtime, entry: GuideEntry | None, now_ms: int) -> dict[str, 
 @router.get("/api/v1/epg/now")
 def epg_now(request: Request) -> dict[str, Any]:
     """What is on now and next on every channel."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     now_ms = _now_ms()
     ids = list(runtime.channels)
     with runtime.db.session() as session:
@@ -66,7 +62,7 @@ def epg_search(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Programmes whose title contains ``q`` (case, width and 繁/简 folded)."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     now_ms = _now_ms()
     with runtime.db.session() as session:
         found = search(session, q, list(runtime.channels), limit)
@@ -80,7 +76,7 @@ def epg_channel(
     day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD, local")] = None,
 ) -> dict[str, Any]:
     """A channel's programmes for one local day (today by default)."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if channel not in runtime.channels:
         raise ApiError(404, "channel_not_found", {"channel": channel})
     zone = ZoneInfo(runtime.settings.timezone)
@@ -125,7 +121,7 @@ def xmltv(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
     """The guide of every channel, past programmes kept for the archive window."""
-    body = xmltv_document(_runtime(request), catchup_id)
+    body = xmltv_document(runtime_of(request), catchup_id)
     return Response(body, media_type="application/xml")
 
 
@@ -133,14 +129,14 @@ def xmltv(
 def xmltv_gz(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
-    body = gzip.compress(xmltv_document(_runtime(request), catchup_id), compresslevel=6)
+    body = gzip.compress(xmltv_document(runtime_of(request), catchup_id), compresslevel=6)
     return Response(body, media_type="application/gzip")
 
 
 @router.get("/playlist.m3u")
 async def playlist_m3u(request: Request, mode: CatchupMode = CatchupMode.DEFAULT) -> Response:
     """Every enabled channel for VLC, Kodi and IPTV apps; ``mode`` picks the catch-up style."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     base = runtime.settings.base_url
     options = M3uOptions(base_url=base, mode=mode, xmltv_url=f"{base}/xmltv.xml")
     body = render_m3u(list(runtime.channels.values()), options)

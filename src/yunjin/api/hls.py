@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.archive.playlist import PLAYLIST_CONTENT_TYPE, PlaylistType
 from yunjin.archive.requests import (
@@ -33,19 +34,13 @@ from yunjin.archive.windows import (
 )
 from yunjin.delivery.encryption import hour_of_key
 from yunjin.interop.catchup import catchup_from_query
-from yunjin.runtime import Runtime
 
 router = APIRouter()
 SEGMENT_CONTENT_TYPE = "video/mp2t"
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _archive(request: Request, channel: str) -> ChannelArchive:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if channel not in runtime.channels:
         raise ApiError(404, "channel_not_found", {"channel": channel})
     return runtime.archives.get(channel)
@@ -71,7 +66,7 @@ def playlist_response(request: Request, channel: str, name: str) -> Response:
         wanted = parse_playlist_name(name, now_ms // 1000)
         if isinstance(wanted, Live) and wanted.delay_s == 0:
             query = dict(request.query_params)
-            timezone = _runtime(request).settings.timezone
+            timezone = runtime_of(request).settings.timezone
             wanted = catchup_from_query(query, timezone, now_ms // 1000) or wanted
     except BadRequest as error:
         raise ApiError(400, error.code, error.values) from error
@@ -93,7 +88,7 @@ def playlist_response(request: Request, channel: str, name: str) -> Response:
             },
         ) from error
     live = window.playlist_type is not PlaylistType.VOD
-    keyed = _runtime(request).channels[channel].encrypted
+    keyed = runtime_of(request).channels[channel].encrypted
     return Response(
         render_window(index, window, keyed=keyed),
         media_type=PLAYLIST_CONTENT_TYPE,
@@ -104,7 +99,7 @@ def playlist_response(request: Request, channel: str, name: str) -> Response:
 def _window(
     request: Request, archive: ChannelArchive, wanted: PlaylistRequest, now_ms: int
 ) -> Window:
-    size = _runtime(request).settings.live_window_segments
+    size = runtime_of(request).settings.live_window_segments
     index = archive.index
     match wanted:
         case Live(delay_s=delay):
@@ -135,7 +130,7 @@ async def key(request: Request, channel: str, name: str) -> Response:
 
 def key_response(request: Request, channel: str, name: str) -> Response:
     """An hour's AES-128 key of an encrypted channel (16 bytes, never cached)."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     found = runtime.channels.get(channel)
     if found is None:
         raise ApiError(404, "channel_not_found", {"channel": channel})
@@ -152,7 +147,7 @@ def key_response(request: Request, channel: str, name: str) -> Response:
 
 def _open_access(request: Request) -> None:
     """Unsigned ``/hls/`` URLs work only while the operator has not required tokens."""
-    if _runtime(request).settings.require_tokens:
+    if runtime_of(request).settings.require_tokens:
         raise ApiError(403, "token_required")
 
 

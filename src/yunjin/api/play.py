@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.secure import client_address
 from yunjin.db.models import Device
@@ -43,11 +44,6 @@ from yunjin.subscribers.passwords import verify_secret
 router = APIRouter(prefix="/api/v1", tags=["subscribers"])
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 class StbLogin(BaseModel):
     mac: str = Field(max_length=32)
     serial: str = Field(max_length=64)
@@ -71,7 +67,7 @@ class StopRequest(BaseModel):
     channel: str = Field(max_length=64)
 
 
-def _login_answer(runtime: Runtime, login: Any) -> dict[str, Any]:
+def _login_answer(login: Any) -> dict[str, Any]:
     return {
         "session": login.token,
         "household": login.household_id,
@@ -94,7 +90,7 @@ def _login(runtime: Runtime, attempt: Any) -> dict[str, Any]:
         ) from refused
     except AccountError as error:
         raise ApiError(409, error.code) from error
-    return _login_answer(runtime, login)
+    return _login_answer(login)
 
 
 def _committing(attempt: Any) -> Any:
@@ -113,7 +109,7 @@ def _committing(attempt: Any) -> Any:
 @router.post("/auth/stb")
 def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
     """A set-top box logs in by MAC and serial (and the password where the operator asks)."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     required = runtime.settings.stb_password_required
 
     def attempt(session: Session, now: datetime) -> Login:
@@ -128,7 +124,7 @@ def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
 def login_account(request: Request, body: AccountLogin) -> dict[str, Any]:
     """A phone or browser logs in by account and password."""
     return _login(
-        _runtime(request),
+        runtime_of(request),
         _committing(
             lambda session, now: account_login(
                 session, body.account, body.password, body.device, now
@@ -156,7 +152,7 @@ def current_session(runtime: Runtime, authorization: str | None) -> SessionInfo:
 def logout_route(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, bool]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     with runtime.db.session() as session:
         return {"logged_out": logout(session, _bearer(authorization))}
 
@@ -178,7 +174,7 @@ def play(
     request: Request, body: PlayRequest, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     """Ask to play live or catch-up; answers a signed URL, or why not."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     channel = runtime.channels.get(body.channel)
     if channel is None or not channel.enabled:
@@ -229,7 +225,7 @@ def play(
 def stop(
     request: Request, body: StopRequest, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, bool]:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     runtime.leases.release(who.household_id, str(who.device_id))
     return {"stopped": True}

@@ -13,6 +13,7 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.hls import key_response, playlist_response, segment_response
 from yunjin.delivery.tokens import Binding, Verdict, verify
@@ -24,15 +25,10 @@ router = APIRouter(tags=["signed delivery"])
 LEASE_HOLDER = re.compile(r"^[A-Za-z0-9.:_-]{1,64}$")
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def client_address(request: Request) -> str:
     """The viewer's address: X-Real-IP when a trusted edge forwarded the request."""
     peer = request.client.host if request.client else ""
-    if peer in _runtime(request).settings.trusted_proxies:
+    if peer in runtime_of(request).settings.trusted_proxies:
         forwarded = request.headers.get("x-real-ip", "").strip()
         if forwarded:
             return forwarded
@@ -40,7 +36,7 @@ def client_address(request: Request) -> str:
 
 
 def _check(request: Request, binding: str, token: str, expires: str, channel: str) -> None:
-    secret = _runtime(request).settings.token_secret
+    secret = runtime_of(request).settings.token_secret
     if secret is None:
         raise ApiError(404, "tokens_disabled")
     if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
@@ -74,7 +70,7 @@ async def signed_playlist(
     _check(request, _binding(request), token, expires, channel)
     lease = request.query_params.get("lease")
     if lease is not None:
-        renew_lease(_runtime(request), lease, channel)
+        renew_lease(runtime_of(request), lease, channel)
     return playlist_response(request, channel, name)
 
 

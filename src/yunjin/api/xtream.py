@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
+from yunjin.api.deps import runtime_of
 from yunjin.api.epg import xmltv_document
 from yunjin.api.errors import ApiError
 from yunjin.api.secure import client_address
@@ -46,11 +47,6 @@ DENIED: dict[str, Any] = {"user_info": {"auth": 0}}
 SHORT_EPG_DEFAULT = 4
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +106,7 @@ def player_api(
     stream_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = SHORT_EPG_DEFAULT,
 ) -> Any:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if not _allowed(runtime, username, password):
         return JSONResponse(DENIED)
     channels = list(runtime.channels.values())
@@ -161,7 +157,7 @@ def get_php(
     output: str = "ts",
 ) -> Response:
     """The channel list with Xtream-style stream URLs (``output`` ts or hls/m3u8)."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if not _allowed(runtime, username, password):
         return Response("", status_code=401)
     extension = "m3u8" if output in ("hls", "m3u8") else "ts"
@@ -178,7 +174,7 @@ def get_php(
 
 @router.get("/xmltv.php")
 def xmltv_php(request: Request, username: str = "", password: str = "") -> Response:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if not _allowed(runtime, username, password):
         return Response("", status_code=401)
     return Response(xmltv_document(runtime, False), media_type="application/xml")
@@ -192,7 +188,7 @@ def _stream(
     from_ms: int | None,
     duration_s: int | None,
 ) -> Response:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     name = "index.m3u8" if from_ms is None else f"archive-{from_ms // 1000}-{duration_s}.m3u8"
     holder: str | None = None
     if login.household_id is None:
@@ -267,7 +263,7 @@ async def _leased(
 @router.get("/{username}/{password}/{stream}")
 def live(request: Request, username: str, password: str, stream: str) -> Response:
     """A live channel as ``{stream_id}.ts`` (continuous MPEG-TS) or ``.m3u8``."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     stream_id, _, extension = stream.partition(".")
     login = _login(runtime, username, password)
     if login is None or not stream_id.isdigit():
@@ -280,7 +276,7 @@ def timeshift(
     request: Request, username: str, password: str, minutes: int, moment: str, stream: str
 ) -> Response:
     """``/timeshift/u/p/{minutes}/{YYYY-MM-DD:HH-MM}/{id}.ts|m3u8``, local server time."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     stream_id, _, extension = stream.partition(".")
     login = _login(runtime, username, password)
     if login is None or not stream_id.isdigit():

@@ -177,9 +177,6 @@ class ArchiveIndex:
         """Position of the first segment whose sequence number is ``seq`` or higher."""
         return bisect_left(self._seqs, seq)
 
-    def segments(self, first: int, stop: int) -> list[Segment]:
-        return [self[position] for position in range(first, stop)]
-
     def body(self, first: int, stop: int, *, keyed: bool = False) -> str:
         """Playlist entries of segments ``first`` up to ``stop``, with discontinuities.
 

@@ -37,9 +37,6 @@ class Archives:
             self._channels[channel_id] = archive
         return archive
 
-    def loaded(self) -> list[ChannelArchive]:
-        return list(self._channels.values())
-
     def purge(self, channel_id: str) -> None:
         """Delete a channel's whole archive."""
         self._channels.pop(channel_id, None)

@@ -103,11 +103,6 @@ class ChannelRecorder:
         self.status.state = RecorderState.STOPPED
         self.status.pid = None
 
-    async def kill_child(self) -> None:
-        """Kill ffmpeg as a crash would (tests and operators use it); the supervisor restarts it."""
-        if self._process is not None and self._process.returncode is None:
-            self._process.kill()
-
     async def _supervise(self) -> None:
         backoff = BACKOFF_FIRST_S
         while not self._stopping.is_set():

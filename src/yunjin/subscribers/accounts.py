@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -176,15 +175,6 @@ def subscribe(
     )
     session.add(subscription)
     return subscription
-
-
-@dataclass(frozen=True, slots=True)
-class HouseholdView:
-    id: int
-    account: str
-    region_code: str
-    active: bool
-    stream_limit: int
 
 
 def load_rights(session: Session, household_id: int) -> Rights:

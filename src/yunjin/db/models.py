@@ -167,6 +167,11 @@ class Product(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # pay-per-view terms: a fixed event window, or so many hours from the purchase
+    event_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    event_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rental_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
 
 
 class ProductChannel(Base):
@@ -191,6 +196,35 @@ class Subscription(Base):
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     kind: Mapped[str] = mapped_column(String(16), default="subscription")  # or "order" (PPV)
+
+
+class Order(Base):
+    """A household's purchase of a pay-per-view product: the price paid and the window it buys.
+
+    ``idempotency_key`` is the client's name for the purchase: the same key again answers
+    the same order, so a double click does not buy twice.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("household_id", "idempotency_key", name="uq_orders_household_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # OrderStatus
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    placed_by: Mapped[str] = mapped_column(String(100))  # "device:12", "admin:olga", "cli"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class AuthSession(Base):

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from yunjin.db.models import (
     Device,
     Household,
+    Order,
     Product,
     ProductChannel,
     Region,
     Subscription,
 )
 from yunjin.subscribers.entitlements import Grant, ProductKind, Rights
+from yunjin.subscribers.orders import OrderStatus
 from yunjin.subscribers.passwords import hash_secret
 
 ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -137,9 +139,32 @@ def create_product(
     kind: ProductKind,
     channels: list[str],
     price_cents: int = 0,
+    *,
+    event: tuple[datetime, datetime] | None = None,
+    rental_hours: int | None = None,
 ) -> Product:
+    """A product; a pay-per-view one is sold for an ``event`` window or ``rental_hours``."""
+    if price_cents < 0:
+        raise AccountError("bad_price", "a price is not negative")
+    if kind is ProductKind.PPV and (event is None) == (rental_hours is None):
+        raise AccountError(
+            "bad_ppv_terms", "a pay-per-view product has an event window or rental hours"
+        )
+    if kind is not ProductKind.PPV and (event is not None or rental_hours is not None):
+        raise AccountError("bad_ppv_terms", "only pay-per-view products have windows or hours")
+    if event is not None and event[1] <= event[0]:
+        raise AccountError("bad_window", "an event must end after it starts")
+    if rental_hours is not None and not 1 <= rental_hours <= 24 * 366:
+        raise AccountError("bad_ppv_terms", "rental hours are 1 to a year's")
     product = Product(
-        code=code, name_zh=name_zh, name_en=name_en, kind=kind.value, price_cents=price_cents
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en,
+        kind=kind.value,
+        price_cents=price_cents,
+        event_start=None if event is None else event[0],
+        event_end=None if event is None else event[1],
+        rental_hours=rental_hours,
     )
     session.add(product)
     try:
@@ -178,7 +203,7 @@ def subscribe(
 
 
 def load_rights(session: Session, household_id: int) -> Rights:
-    """A household's grants, for the gate."""
+    """A household's grants, for the gate: its subscriptions and its paid orders."""
     household = session.get(Household, household_id)
     if household is None:
         return Rights(household_id, False, ())
@@ -186,6 +211,11 @@ def load_rights(session: Session, household_id: int) -> Rights:
         select(Subscription.valid_from, Subscription.valid_to, Product.kind, Product.id)
         .join(Product, Product.id == Subscription.product_id)
         .where(Subscription.household_id == household_id)
+        .union_all(
+            select(Order.valid_from, Order.valid_to, Product.kind, Product.id)
+            .join(Product, Product.id == Order.product_id)
+            .where(Order.household_id == household_id, Order.status == OrderStatus.PAID.value)
+        )
     ).all()
     channels: dict[int, frozenset[str]] = {}
     for product_id in {row.id for row in rows}:

@@ -107,7 +107,7 @@ class RedisLeases:
         return f"{self.prefix}{household}"
 
     def _now_ms(self) -> int:
-        seconds, micros = cast(tuple[int, int], self._redis.time())
+        seconds, micros = self._redis.time()
         return int(seconds) * 1000 + int(micros) // 1000
 
     def acquire(self, household: int, holder: str, limit: int) -> LeaseResult:

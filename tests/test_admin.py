@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -186,3 +187,76 @@ def test_an_operator_sets_up_a_household_that_then_plays(server: Server) -> None
         f"{server.base}/api/v1/play", json={"channel": "A.cn"}, headers=bearer, timeout=30
     )
     assert gone.status_code == 401
+
+
+def test_orders_are_sold_listed_refunded_and_cancelled_by_role(server: Server) -> None:
+    operator, support, viewer = (
+        _login(server, "olga"),
+        _login(server, "sam"),
+        _login(server, "vera"),
+    )
+    now = int(time.time())
+    _call(server, "POST", "/households", operator, {"account": "pv001", "region": "510104"})
+    for code, start, end in (("final", now - 600, now + 3600), ("derby", now + 86400, now + 90000)):
+        created = _call(
+            server,
+            "POST",
+            "/products",
+            operator,
+            {
+                "code": code,
+                "name_zh": "比赛",
+                "name_en": "Match",
+                "kind": "ppv",
+                "channels": ["A.cn"],
+                "price_cents": 2500,
+                "event_start": start,
+                "event_end": end,
+            },
+        )
+        assert created.status_code == 201, created.text
+    no_terms = _call(
+        server,
+        "POST",
+        "/products",
+        operator,
+        {"code": "vague", "name_zh": "x", "name_en": "x", "kind": "ppv"},
+    )
+    assert no_terms.json()["error"]["reason"] == "bad_ppv_terms"
+
+    def sell(who: dict[str, str], product: str, key: str | None) -> httpx.Response:
+        headers = {**who, **({"Idempotency-Key": key} if key else {})}
+        return httpx.post(
+            f"{server.base}/api/v1/admin/households/pv001/orders",
+            json={"product": product},
+            headers=headers,
+            timeout=30,
+        )
+
+    assert sell(viewer, "final", "desk-000001").status_code == 403
+    assert sell(operator, "final", None).json()["error"]["code"] == "idempotency_key_required"
+    final = sell(operator, "final", "desk-000001")
+    assert final.status_code == 201, final.text
+    assert final.json()["order"]["placed_by"] == "admin:olga"
+    assert sell(operator, "final", "desk-000001").status_code == 200
+    derby = sell(operator, "derby", "desk-000002").json()["order"]
+    listed = _call(server, "GET", "/orders?account=pv001", viewer).json()["orders"]
+    assert [(o["product"], o["status"], o["price_cents"]) for o in listed] == [
+        ("derby", "paid", 2500),
+        ("final", "paid", 2500),
+    ]
+    final_id = final.json()["order"]["id"]
+    assert _call(server, "POST", f"/orders/{final_id}/refund", viewer, {}).status_code == 403
+    started = _call(server, "POST", f"/orders/{final_id}/cancel", support, {})
+    assert (started.status_code, started.json()["error"]["code"]) == (409, "order_started")
+    refunded = _call(server, "POST", f"/orders/{final_id}/refund", support, {"note": "no signal"})
+    assert refunded.json()["order"]["status"] == "refunded"
+    assert refunded.json()["order"]["closed_by"] == "admin:sam"
+    again = _call(server, "POST", f"/orders/{final_id}/refund", support, {})
+    assert again.json()["error"]["code"] == "order_closed"
+    assert "已退款" in again.json()["error"]["messages"]["zh-CN"]
+    cancelled = _call(server, "POST", f"/orders/{derby['id']}/cancel", support, {})
+    assert cancelled.json()["order"]["status"] == "cancelled"
+    assert _call(server, "POST", "/orders/999999/refund", support, {}).status_code == 404
+    paid = _call(server, "GET", "/orders?account=pv001&status=paid", viewer).json()["orders"]
+    assert paid == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -289,3 +291,180 @@ def test_a_subscription_that_ends_mid_programme_stops_the_next_playlist(server: 
         "the next playlist to be refused",
     )
     assert refused.json()["error"]["code"] == "not_subscribed"
+
+
+EVENT_MAC = "00:11:22:AA:BB:77"
+
+
+@pytest.fixture
+def ppv_server(server_factory: type[Server], data_dir: Any, database_url: str) -> Server:
+    """A server on SQLite or PostgreSQL with an event channel and a rated one, sold per view."""
+    (data_dir / "yunjin.toml").write_text(
+        '[yunjin]\ntoken_secret = "ppv-secret"\nrequire_tokens = true\n'
+        f'database_url = "{database_url}"\n',
+        encoding="utf-8",
+    )
+    now = int(time.time())
+    for args in (
+        ["channel", "add", "--id", "E.cn", "--name", "赛事", "--number", "7", "--source", SMALL],
+        [
+            "channel",
+            "add",
+            "--id",
+            "X.cn",
+            "--name",
+            "X",
+            "--number",
+            "8",
+            "--source",
+            SMALL,
+            "--min-age",
+            "18",
+        ],
+        ["household", "add", "hh100", "--region", "510104", "--pin", "1234"],
+        ["device", "add", "hh100", "--mac", EVENT_MAC, "--serial", "SN-0777"],
+        [
+            "product",
+            "add",
+            "match",
+            "--name",
+            "决赛",
+            "--name-en",
+            "The final",
+            "--kind",
+            "ppv",
+            "--channel",
+            "E.cn",
+            "--price-cents",
+            "3000",
+            "--starts",
+            _iso(now - 3600),
+            "--ends",
+            _iso(now + 7200),
+        ],
+        [
+            "product",
+            "add",
+            "night",
+            "--name",
+            "午夜场",
+            "--kind",
+            "ppv",
+            "--channel",
+            "X.cn",
+            "--price-cents",
+            "1500",
+            "--hours",
+            "24",
+        ],
+        [
+            "product",
+            "add",
+            "old",
+            "--name",
+            "昨天的比赛",
+            "--kind",
+            "ppv",
+            "--channel",
+            "E.cn",
+            "--starts",
+            "2020-01-01T20:00",
+            "--ends",
+            "2020-01-01T22:00",
+        ],
+    ):
+        yunjin(data_dir, *args)
+    running = server_factory(data_dir).start()
+    running.wait_segments("E.cn", 2)
+    return running
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def _order(server: Server, token: str, key: str | None, **body: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return httpx.post(f"{server.base}/api/v1/orders", json=body, headers=headers, timeout=30)
+
+
+def _code(answer: httpx.Response) -> str:
+    code: str = answer.json()["error"]["code"]
+    return code
+
+
+def test_pay_per_view_is_bought_once_plays_in_its_window_and_stops_when_refunded(
+    ppv_server: Server,
+) -> None:
+    server = ppv_server
+    box = _post(server, "/api/v1/auth/stb", {"mac": EVENT_MAC, "serial": "SN-0777"}).json()[
+        "session"
+    ]
+    refused = _play(server, box, channel="E.cn")
+    assert _code(refused) == "not_subscribed"
+    assert [(o["product"], o["price_cents"]) for o in refused.json()["error"]["offers"]] == [
+        ("match", 3000)
+    ]
+    keyless = _order(server, box, None, product="match")
+    assert keyless.status_code == 400
+    assert "Idempotency-Key" in keyless.json()["error"]["messages"]["zh-CN"]
+    bought = _order(server, box, "stb-click-0001", product="match")
+    assert bought.status_code == 201, bought.text
+    order = bought.json()["order"]
+    assert (order["status"], order["price_cents"], order["placed_by"]) == ("paid", 3000, "device:1")
+    # the double click answers the same order; another key is told it was bought
+    again = _order(server, box, "stb-click-0001", product="match")
+    assert again.status_code == 200
+    assert again.json() == {"order": order, "replayed": True}
+    twice = _order(server, box, "stb-click-0002", product="match")
+    assert (twice.status_code, _code(twice)) == (409, "ppv_already_bought")
+    assert str(order["id"]) in twice.json()["error"]["messages"]["zh-CN"]
+    reused = _order(server, box, "stb-click-0001", product="night", pin="1234")
+    assert _code(reused) == "idempotency_key_reused"
+    assert _code(_order(server, box, "stb-click-0003", product="old")) == "ppv_event_over"
+    assert _code(_order(server, box, "stb-click-0003", product="nope")) == "product_not_found"
+    # rated content asks the parental PIN to buy (and again to watch)
+    assert _code(_order(server, box, "stb-click-0004", product="night")) == (
+        "parental_pin_required"
+    )
+    assert _order(server, box, "stb-click-0004", product="night", pin="0000").status_code == 403
+    rental = _order(server, box, "stb-click-0004", product="night", pin="1234").json()["order"]
+    assert rental["valid_to"] - rental["valid_from"] == 24 * 3600
+    mine = httpx.get(
+        f"{server.base}/api/v1/orders", headers={"Authorization": f"Bearer {box}"}, timeout=10
+    ).json()["orders"]
+    assert [o["product"] for o in mine] == ["night", "match"]
+    # bought: the event plays at once (the purchase dropped the cached rights)
+    url = _play(server, box, channel="E.cn").json()["url"]
+    assert httpx.get(url, timeout=10).status_code == 200
+    listed = yunjin(server.data, "order", "list", "--account", "hh100").stdout
+    assert "match" in listed
+    assert "paid" in listed
+    yunjin(server.data, "order", "refund", str(order["id"]), "--note", "match postponed")
+    stopped = wait_for(
+        lambda: (r := httpx.get(url, timeout=10)).status_code == 403 and r,
+        15,
+        "the next playlist to be refused after the refund",
+    )
+    assert _code(stopped) == "not_subscribed"
+    closed = yunjin(server.data, "order", "refund", str(order["id"]), check=False)
+    assert closed.returncode != 0
+    assert "已退款" in closed.stderr + closed.stdout
+    _post(server, "/api/v1/play/stop", {"channel": "E.cn"}, box)
+
+
+def test_racing_purchases_with_one_key_buy_once(ppv_server: Server) -> None:
+    server = ppv_server
+    box = _post(server, "/api/v1/auth/stb", {"mac": EVENT_MAC, "serial": "SN-0777"}).json()[
+        "session"
+    ]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(lambda _: _order(server, box, "race-key-01", product="match"), range(6))
+        )
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+    assert len({a.json()["order"]["id"] for a in answers}) == 1
+    listed = yunjin(server.data, "order", "list", "--status", "paid").stdout
+    assert listed.count("match") == 1

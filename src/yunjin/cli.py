@@ -45,6 +45,8 @@ app.add_typer(household_app, name="household")
 app.add_typer(device_app, name="device")
 app.add_typer(product_app, name="product")
 app.add_typer(subscription_app, name="subscription")
+order_app = typer.Typer(help="Pay-per-view orders / 按次付费订单", no_args_is_help=True)
+app.add_typer(order_app, name="order")
 admin_app = typer.Typer(help="Operator staff / 运营人员", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 console = Console()
@@ -512,9 +514,20 @@ def product_add(
     channel: Annotated[list[str] | None, typer.Option(help="member channel / 包含频道")] = None,
     price_cents: Annotated[int, typer.Option(help="price in fen / 价格（分）")] = 0,
     name_en: Annotated[str | None, typer.Option(help="English name / 英文名")] = None,
+    starts: Annotated[
+        str | None, typer.Option(help="ppv event start, ISO 8601 / 按次付费开始时间")
+    ] = None,
+    ends: Annotated[str | None, typer.Option(help="ppv event end, ISO 8601 / 结束时间")] = None,
+    hours: Annotated[
+        int | None, typer.Option(help="ppv: hours from purchase / 购买后可看小时数")
+    ] = None,
     data: DataDir = None,
 ) -> None:
-    """Add a product. / 新增产品。"""
+    """Add a product. / 新增产品。
+
+    Pay-per-view products (--kind ppv) have an event window (--starts, --ends; a time
+    without an offset is in the configured time zone) or --hours from the purchase.
+    """
     from yunjin.subscribers.accounts import create_product
     from yunjin.subscribers.entitlements import ProductKind
 
@@ -522,13 +535,40 @@ def product_add(
         product_kind = ProductKind(kind)
     except ValueError:
         _fail(f"kind must be one of {', '.join(k.value for k in ProductKind)}")
+    if (starts is None) != (ends is None):
+        _fail("give both --starts and --ends / 须同时给出 --starts 与 --ends")
+    event = None
+    if starts is not None and ends is not None:
+        zone = _settings(data).timezone
+        event = (_instant(starts, zone), _instant(ends, zone))
     _subscribers(
         data,
         lambda s: create_product(
-            s, code, name, name_en or name, product_kind, channel or [], price_cents
+            s,
+            code,
+            name,
+            name_en or name,
+            product_kind,
+            channel or [],
+            price_cents,
+            event=event,
+            rental_hours=hours,
         ),
     )
     console.print(f"product / 产品 {code}")
+
+
+def _instant(text: str, zone: str) -> datetime:
+    """ISO 8601; without an offset, a local time in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"not an ISO 8601 time / 时间格式无效: {text!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.astimezone(UTC)
 
 
 @subscription_app.command("add")
@@ -547,6 +587,126 @@ def subscription_add(
     end = start + timedelta(days=days) if days else None
     _subscribers(data, lambda s: subscribe(s, account, product, valid_from=start, valid_to=end))
     console.print(f"{account} → {product}")
+
+
+def _orders(data: Path | None, action: Any) -> Any:
+    """Run an order action; a refusal is printed in both languages."""
+    from yunjin.subscribers.purchases import OrderError
+
+    try:
+        return _subscribers(data, action)
+    except OrderError as error:
+        messages = error.messages()
+        _fail(f"{messages['zh-CN']}\n{messages['en']}")
+
+
+@order_app.command("add")
+def order_add(
+    account: Annotated[str, typer.Argument(help="household account / 家庭账号")],
+    product: Annotated[str, typer.Argument(help="pay-per-view product / 按次付费产品")],
+    price_cents: Annotated[
+        int | None, typer.Option(help="price in fen; default the product's / 价格（分）")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="idempotency key; run again with it to retry safely")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Sell a pay-per-view product to a household. / 为家庭下单按次付费产品。"""
+    import uuid
+
+    from yunjin.subscribers.accounts import household_by_account
+    from yunjin.subscribers.purchases import buy
+
+    placed = _orders(
+        data,
+        lambda s: buy(
+            s,
+            household_by_account(s, account),
+            product,
+            key or f"cli-{uuid.uuid4().hex}",
+            datetime.now(UTC),
+            placed_by="cli",
+            by_staff=True,
+            price_cents=price_cents,
+        ),
+    )
+    order = placed.order
+    again = " (already placed / 此前已下单)" if placed.replayed else ""
+    console.print(
+        f"order / 订单 {order.id}: {account} → {product}, {order.price_cents} fen, "
+        f"{order.valid_from:%Y-%m-%d %H:%M} – {order.valid_to:%Y-%m-%d %H:%M} UTC{again}"
+    )
+
+
+@order_app.command("list")
+def order_list(
+    account: Annotated[str | None, typer.Option(help="one household / 家庭账号")] = None,
+    status: Annotated[str | None, typer.Option(help="paid, refunded or cancelled")] = None,
+    limit: Annotated[int, typer.Option(help="newest first / 条数")] = 100,
+    data: DataDir = None,
+) -> None:
+    """List orders, newest first. / 列出订单。"""
+    from yunjin.subscribers.accounts import household_by_account
+    from yunjin.subscribers.orders import OrderStatus
+    from yunjin.subscribers.purchases import list_orders
+
+    try:
+        wanted = None if status is None else OrderStatus(status)
+    except ValueError:
+        _fail("status must be paid, refunded or cancelled / 状态须为 paid、refunded 或 cancelled")
+    found = _orders(
+        data,
+        lambda s: list_orders(
+            s,
+            household_id=None if account is None else household_by_account(s, account).id,
+            status=wanted,
+            limit=limit,
+        ),
+    )
+    table = Table("id", "account", "product", "status", "fen", "from (UTC)", "to (UTC)", "by")
+    for order in found:
+        table.add_row(
+            str(order.id),
+            order.account,
+            order.product,
+            order.status.value,
+            str(order.price_cents),
+            f"{order.valid_from:%Y-%m-%d %H:%M}",
+            f"{order.valid_to:%Y-%m-%d %H:%M}",
+            order.placed_by,
+        )
+    console.print(table)
+
+
+@order_app.command("refund")
+def order_refund(
+    order_id: int,
+    note: Annotated[str, typer.Option(help="why / 原因")] = "",
+    data: DataDir = None,
+) -> None:
+    """Refund a paid order: its next playlist is refused. / 退款，停止播放。"""
+    _close_order(order_id, "refunded", note, data)
+
+
+@order_app.command("cancel")
+def order_cancel(
+    order_id: int,
+    note: Annotated[str, typer.Option(help="why / 原因")] = "",
+    data: DataDir = None,
+) -> None:
+    """Cancel a paid order before its window opens. / 在观看时段开始前取消订单。"""
+    _close_order(order_id, "cancelled", note, data)
+
+
+def _close_order(order_id: int, to: str, note: str, data: Path | None) -> None:
+    from yunjin.subscribers.orders import OrderStatus
+    from yunjin.subscribers.purchases import close
+
+    order = _orders(
+        data, lambda s: close(s, order_id, OrderStatus(to), datetime.now(UTC), by="cli", note=note)
+    )
+    console.print(f"order / 订单 {order.id}: {order.status.value}")
 
 
 @admin_app.command("add")

@@ -88,9 +88,7 @@ def test_a_purchase_is_a_grant_until_refunded(db: Database) -> None:
     with db.session() as session:
         household = household_by_account(session, "hh100").id
         rights = load_rights(session, household)
-    assert [(g.kind, g.channels) for g in rights.grants] == [
-        (ProductKind.PPV, frozenset({"E.cn"}))
-    ]
+    assert [(g.kind, g.channels) for g in rights.grants] == [(ProductKind.PPV, frozenset({"E.cn"}))]
     again = _buy(db, "match", "key-0001")
     assert again.replayed
     assert again.order.id == placed.order.id

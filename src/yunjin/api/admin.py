@@ -1,4 +1,4 @@
-"""The operator's admin API: households, devices, products, subscriptions, regions.
+"""The operator's admin API: households, devices, products, subscriptions, orders, regions.
 
 Every route names the roles that may call it; staff log in at ``/api/v1/admin/login``.
 """
@@ -9,18 +9,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.api.play import order_error, order_json
 from yunjin.db.models import Device, Household, Product, Region
 from yunjin.runtime import Runtime
 from yunjin.subscribers import accounts
 from yunjin.subscribers.accounts import AccountError
 from yunjin.subscribers.entitlements import ProductKind
+from yunjin.subscribers.orders import OrderStatus
+from yunjin.subscribers.purchases import OrderError, buy, close, list_orders
 from yunjin.subscribers.staff import Role, admin_login, admin_of
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -231,6 +234,9 @@ class NewProduct(BaseModel):
     kind: ProductKind
     channels: list[str] = Field(default_factory=list, max_length=2000)
     price_cents: int = Field(default=0, ge=0)
+    event_start: int | None = Field(default=None, description="pay-per-view: UTC seconds")
+    event_end: int | None = Field(default=None, description="pay-per-view: UTC seconds")
+    rental_hours: int | None = Field(default=None, description="pay-per-view: hours bought")
 
 
 @router.get("/products")
@@ -247,6 +253,9 @@ def products(
                     "name": {"zh-CN": p.name_zh, "en": p.name_en},
                     "kind": p.kind,
                     "price_cents": p.price_cents,
+                    "event_start": _seconds(p.event_start),
+                    "event_end": _seconds(p.event_end),
+                    "rental_hours": p.rental_hours,
                 }
                 for p in session.scalars(select(Product).order_by(Product.code))
             ]
@@ -259,10 +268,23 @@ def create_product(
 ) -> dict[str, str]:
     runtime = runtime_of(request)
     _staff(runtime, authorization, OPERATOR)
+    event = (
+        None
+        if body.event_start is None or body.event_end is None
+        else (_moment(body.event_start), _moment(body.event_end))
+    )
     _change(
         runtime,
         lambda s: accounts.create_product(
-            s, body.code, body.name_zh, body.name_en, body.kind, body.channels, body.price_cents
+            s,
+            body.code,
+            body.name_zh,
+            body.name_en,
+            body.kind,
+            body.channels,
+            body.price_cents,
+            event=event,
+            rental_hours=body.rental_hours,
         ),
     )
     return {"code": body.code}
@@ -294,6 +316,123 @@ def add_subscription(
         "product": body.product,
         "valid_to": None if end is None else int(end.timestamp()),
     }
+
+
+class NewOrder(BaseModel):
+    product: str = Field(max_length=32)
+    price_cents: int | None = Field(default=None, ge=0, description="default: the product's")
+
+
+@router.post("/households/{account}/orders", status_code=201)
+def add_order(
+    request: Request,
+    response: Response,
+    account: str,
+    body: NewOrder,
+    authorization: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Sell a pay-per-view product to a household (no PIN asked; the price may be set)."""
+    runtime = runtime_of(request)
+    username = _staff(runtime, authorization, OPERATOR)
+
+    def place(session: Session) -> tuple[int, Any]:
+        household = accounts.household_by_account(session, account)
+        placed = buy(
+            session,
+            household,
+            body.product,
+            idempotency_key,
+            datetime.now(UTC),
+            placed_by=f"admin:{username}",
+            by_staff=True,
+            price_cents=body.price_cents,
+        )
+        return household.id, placed
+
+    household_id, placed = _ordering(runtime, place)
+    runtime.forget_rights(household_id)
+    if placed.replayed:
+        response.status_code = 200
+    return {"order": order_json(placed.order), "replayed": placed.replayed}
+
+
+@router.get("/orders")
+def orders(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    account: str | None = None,
+    status: OrderStatus | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    _staff(runtime, authorization, EVERYONE)
+
+    def listing(session: Session) -> list[dict[str, Any]]:
+        household_id = None
+        if account is not None:
+            household_id = accounts.household_by_account(session, account).id
+        found = list_orders(session, household_id=household_id, status=status, limit=limit)
+        return [order_json(order) for order in found]
+
+    return {"orders": _change(runtime, listing)}
+
+
+class OrderChange(BaseModel):
+    note: str = Field(default="", max_length=200)
+
+
+@router.post("/orders/{order_id}/refund")
+def refund(
+    request: Request,
+    order_id: int,
+    body: OrderChange,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Refund a paid order: the household's next playlist of it is refused."""
+    return _close(request, order_id, OrderStatus.REFUNDED, body.note, authorization)
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel(
+    request: Request,
+    order_id: int,
+    body: OrderChange,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Cancel a paid order whose window has not opened (an event called off, a change of mind)."""
+    return _close(request, order_id, OrderStatus.CANCELLED, body.note, authorization)
+
+
+def _close(
+    request: Request, order_id: int, to: OrderStatus, note: str, authorization: str | None
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    username = _staff(runtime, authorization, SUPPORT)
+    order = _ordering(
+        runtime,
+        lambda s: close(s, order_id, to, datetime.now(UTC), by=f"admin:{username}", note=note),
+    )
+    _forget(runtime, order.account)
+    return {"order": order_json(order)}
+
+
+def _ordering(runtime: Runtime, action: Callable[[Session], T]) -> T:
+    try:
+        return _change(runtime, action)
+    except OrderError as error:
+        raise order_error(error) from error
+
+
+def _seconds(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp())
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @router.get("/regions")

@@ -1,7 +1,8 @@
-"""Logging in and starting playback: the only way to a signed URL for a subscriber.
+"""Logging in, buying pay-per-view and starting playback: a subscriber's way to a signed URL.
 
 ``POST /api/v1/play`` asks the gate (:func:`can_play`), takes a concurrency
 lease, and answers with a signed URL whose playlist fetches renew the lease.
+``POST /api/v1/orders`` buys a pay-per-view product, once per idempotency key.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.secure import client_address
-from yunjin.db.models import Device
+from yunjin.db.models import Device, Household
 from yunjin.delivery.tokens import sign
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import AccountError
@@ -36,10 +37,13 @@ from yunjin.subscribers.entitlements import (
     ChannelTraits,
     LivePlay,
     Playback,
+    Refusal,
     Viewer,
     can_play,
 )
+from yunjin.subscribers.orders import OrderRefusal
 from yunjin.subscribers.passwords import verify_secret
+from yunjin.subscribers.purchases import OrderError, OrderView, buy, list_orders, ppv_offers
 
 router = APIRouter(prefix="/api/v1", tags=["subscribers"])
 
@@ -158,8 +162,6 @@ def logout_route(
 
 
 def _viewer(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
-    from yunjin.db.models import Household
-
     with runtime.db.session() as session:
         device = session.get(Device, who.device_id)
         household = session.get(Household, who.household_id)
@@ -189,7 +191,12 @@ def play(
     )
     if not decision.allowed:
         assert decision.refusal is not None
-        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
+        extra = (
+            {"offers": _offers(runtime, channel.tvg_id)}
+            if decision.refusal is Refusal.NOT_SUBSCRIBED
+            else {}
+        )
+        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id}, extra=extra)
     limit = runtime.stream_limit(who.household_id)
     lease = runtime.leases.acquire(who.household_id, str(who.device_id), limit)
     if not lease.granted:
@@ -237,3 +244,111 @@ def _device_names(runtime: Runtime, ids: list[int]) -> list[str]:
             select(Device.id, Device.kind, Device.label, Device.mac).where(Device.id.in_(ids))
         ).all()
     return [f"{row.label or row.kind} ({row.mac or row.kind})" for row in rows]
+
+
+def _offers(runtime: Runtime, channel: str) -> list[dict[str, Any]]:
+    """Pay-per-view products on sale that would open ``channel``: what the box may offer."""
+    with runtime.db.session() as session:
+        return [
+            {
+                "product": product.code,
+                "name": {"zh-CN": product.name_zh, "en": product.name_en},
+                "price_cents": product.price_cents,
+                "event_start": _seconds(product.event_start),
+                "event_end": _seconds(product.event_end),
+                "rental_hours": product.rental_hours,
+            }
+            for product in ppv_offers(session, channel, datetime.now(UTC))
+        ]
+
+
+class OrderRequest(BaseModel):
+    product: str = Field(max_length=32)
+    pin: str | None = Field(default=None, max_length=8)
+
+
+# refusals that are about who asks rather than about the state of things
+ORDER_STATUS = {
+    OrderRefusal.PRODUCT_NOT_FOUND: 404,
+    OrderRefusal.ORDER_NOT_FOUND: 404,
+    OrderRefusal.KEY_REQUIRED: 400,
+    OrderRefusal.HOUSEHOLD_SUSPENDED: 403,
+    OrderRefusal.PARENTAL_PIN_REQUIRED: 403,
+}
+
+
+def order_error(error: OrderError) -> ApiError:
+    """The HTTP answer to a refused purchase or change (409 unless listed above)."""
+    return ApiError(ORDER_STATUS.get(error.refusal, 409), error.refusal.value, error.values)
+
+
+def order_json(order: OrderView) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "account": order.account,
+        "product": order.product,
+        "status": order.status.value,
+        "price_cents": order.price_cents,
+        "valid_from": int(order.valid_from.timestamp()),
+        "valid_to": int(order.valid_to.timestamp()),
+        "created_at": int(order.created_at.timestamp()),
+        "placed_by": order.placed_by,
+        "closed_by": order.closed_by,
+        "note": order.note,
+    }
+
+
+@router.post("/orders", status_code=201)
+def place_order(
+    request: Request,
+    response: Response,
+    body: OrderRequest,
+    authorization: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Buy a pay-per-view product, charged to the household's bill.
+
+    ``Idempotency-Key`` names the purchase: sent again, it answers the same order
+    (200, ``replayed``) instead of buying twice.  Rated content asks for the parental PIN.
+    """
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    try:
+        with runtime.db.session() as session:
+            household = session.get(Household, who.household_id)
+            if household is None:
+                raise ApiError(401, "not_logged_in")
+            placed = buy(
+                session,
+                household,
+                body.product,
+                idempotency_key,
+                datetime.now(UTC),
+                placed_by=f"device:{who.device_id}",
+                pin=body.pin,
+            )
+    except OrderError as error:
+        raise order_error(error) from error
+    runtime.forget_rights(who.household_id)
+    if placed.replayed:
+        response.status_code = 200
+    return {"order": order_json(placed.order), "replayed": placed.replayed}
+
+
+@router.get("/orders")
+def my_orders(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The household's orders, newest first."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    with runtime.db.session() as session:
+        orders = list_orders(session, household_id=who.household_id)
+    return {"orders": [order_json(order) for order in orders]}
+
+
+def _seconds(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp())

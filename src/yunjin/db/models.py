@@ -173,7 +173,6 @@ class Product(Base):
     rental_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-
 class ProductChannel(Base):
     __tablename__ = "product_channels"
 

@@ -53,14 +53,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_lock(session: Session, key: str, now: datetime) -> LoginAttempt | None:
-    """The key's failure record (read once per login), or LoginRefused while it is locked."""
-    attempt = session.get(LoginAttempt, key)
+def _check_lock(attempt: LoginAttempt | None, now: datetime) -> None:
+    """LoginRefused while the key's failure record says it is locked."""
     if attempt is not None and attempt.locked_until is not None:
         locked_until = _aware(attempt.locked_until)
         if locked_until > now:
             raise LoginRefused("login_locked", int((locked_until - now).total_seconds()) + 1)
-    return attempt
 
 
 def _fail(session: Session, key: str, attempt: LoginAttempt | None, now: datetime) -> LoginRefused:
@@ -76,20 +74,47 @@ def _fail(session: Session, key: str, attempt: LoginAttempt | None, now: datetim
     return LoginRefused("login_failed")
 
 
+# PostgreSQL: the whole success in one round trip.  A session row lost in a crash only means
+# logging in again, so the commit does not wait for fsync (``set_config``, local to this
+# transaction); the box's last sighting and the forgiven failures go in the same statement.
+_SUCCEED_PG = text(
+    """
+    WITH sync AS (SELECT set_config('synchronous_commit', 'off', true)),
+    seen AS (UPDATE devices SET last_seen_at = :now WHERE id = :device_id),
+    forgiven AS (DELETE FROM login_attempts WHERE key = :key AND :had_attempt)
+    INSERT INTO auth_sessions
+        (token_hash, household_id, device_id, created_at, expires_at, revoked)
+    SELECT :token_hash, :household_id, :device_id, :now, :expires, false FROM sync
+    """
+)
+
+
 def _succeed(
     session: Session,
+    key: str,
     attempt: LoginAttempt | None,
     household: Household,
     device: Device,
     now: datetime,
 ) -> Login:
-    if attempt is not None:
-        session.delete(attempt)
-    if session.get_bind().dialect.name == "postgresql":
-        # a session row lost in a crash only means logging in again: do not wait for fsync
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(days=SESSION_DAYS)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _SUCCEED_PG,
+            {
+                "now": now,
+                "device_id": device.id,
+                "household_id": household.id,
+                "key": key,
+                "had_attempt": attempt is not None,
+                "token_hash": _token_hash(token),
+                "expires": expires,
+            },
+        )
+        return Login(token, household.id, device.id, expires)
+    if attempt is not None:
+        session.delete(attempt)
     session.add(
         AuthSession(
             token_hash=_token_hash(token),
@@ -122,13 +147,17 @@ def stb_login(
         key = f"mac:{normalise_mac(mac)}"
     except AccountError as error:
         raise LoginRefused("login_failed") from error
-    attempt = _check_lock(session, key, now)
+    # the box, its household and the MAC's failure record in one round trip
     found = session.execute(
-        select(Device, Household)
+        select(Device, Household, LoginAttempt)
         .join(Household, Household.id == Device.household_id)
+        .outerjoin(LoginAttempt, LoginAttempt.key == key)
         .where(Device.mac == key[4:], Device.kind == "stb")
     ).first()
-    device, household = found.tuple() if found is not None else (None, None)
+    device, household, attempt = (None, None, None) if found is None else found
+    if device is None:  # an unknown MAC: its failure record on its own
+        attempt = session.get(LoginAttempt, key)
+    _check_lock(attempt, now)
     serial_ok = device is not None and hmac.compare_digest(
         (device.serial or "").encode(), serial.encode()
     )
@@ -137,7 +166,7 @@ def stb_login(
     )
     if device is None or household is None or not serial_ok or not password_ok:
         raise _fail(session, key, attempt, now)
-    return _succeed(session, attempt, household, device, now)
+    return _succeed(session, key, attempt, household, device, now)
 
 
 def account_login(
@@ -148,7 +177,8 @@ def account_login(
     A new ``device_label`` registers a phone device, within the device limit.
     """
     key = f"account:{account.lower()[:64]}"
-    attempt = _check_lock(session, key, now)
+    attempt = session.get(LoginAttempt, key)
+    _check_lock(attempt, now)
     household = session.scalar(select(Household).where(Household.account == account))
     stored = household.password_hash if household is not None else None
     if not verify_secret(stored, password) or household is None:
@@ -161,7 +191,7 @@ def account_login(
     )
     if device is None:
         device = register_device(session, household, "phone", label=label)
-    return _succeed(session, attempt, household, device, now)
+    return _succeed(session, key, attempt, household, device, now)
 
 
 def session_of(session: Session, token: str, now: datetime) -> SessionInfo | None:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -26,7 +28,17 @@ from sqlalchemy.orm import Session
 from yunjin.db.models import EpgChannelMap, EpgStaging, Programme
 from yunjin.epg.guide import schedule
 from yunjin.epg.normalise import fold
-from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvProgramme, iter_xmltv
+from yunjin.epg.reader import read_guide
+from yunjin.epg.stored import (
+    CHANNEL,
+    PROGRAMME_COLUMNS,
+    START,
+    STOP,
+    ProgrammeFields,
+    programme_fields,
+    stored_row,
+)
+from yunjin.epg.xmltv import ParseIssues, XmltvChannel
 from yunjin.live.channels import ChannelView
 
 BATCH = 5000
@@ -116,7 +128,9 @@ def import_guide(
 ) -> ImportReport:
     """Import one XMLTV document inside the caller's transaction; returns the report.
 
-    Raises ``XmltvError`` (and the caller rolls back) when the document is broken.
+    A second process parses the document while this one repairs and writes what it read
+    (``epg/reader.py``). Raises ``XmltvError`` (and the caller rolls back) when the
+    document is broken.
     """
     started = time.monotonic()
     report = ImportReport(source)
@@ -128,43 +142,44 @@ def import_guide(
     import_id = uuid.uuid4().hex
     resolved: dict[str, str | None] = {}
     current: str | None = None
-    run: list[XmltvProgramme] = []  # the programmes of ``current`` read so far
+    run: list[ProgrammeFields] = []  # the programmes of ``current`` read so far
     written: dict[str, tuple[int, int]] = {}  # channel -> window this import replaced
     late: set[str] = set()  # channels that came back after their run was written
     staged: list[dict[str, Any]] = []
-    for item in iter_xmltv(stream, report.issues):
-        if isinstance(item, XmltvChannel):
-            report.guide_channels += 1
-            target = matcher.match(item.id, item.names)
-            resolved[item.id] = target
-            if target is None:
-                report.unmatched[item.id] = item.names[0] if item.names else ""
-            else:
-                report.matched[item.id] = target
-            continue
-        report.programmes_read += 1
-        if progress is not None and report.programmes_read % 2000 == 0:
-            progress()
-        if item.channel not in resolved:
-            resolved[item.channel] = matcher.match(item.channel)
-            if resolved[item.channel] is None:
-                report.unmatched.setdefault(item.channel, "")
-        target = resolved[item.channel]
-        if target is None:
-            report.programmes_of_unmatched_channels += 1
-            continue
-        if target != current and target in written:
-            late.add(target)  # an ungrouped guide: merge at the end
-            staged.append(_staged(import_id, target, item))
-            if len(staged) >= BATCH:
-                session.execute(insert(STAGING), staged)
-                staged.clear()
-            continue
-        if target != current:
-            if current is not None:
-                written[current] = _replace(session, current, run, report)
-            current, run = target, []
-        run.append(item)
+    with read_guide(stream, report.issues) as entries:
+        for entry in entries:
+            if isinstance(entry, XmltvChannel):
+                report.guide_channels += 1
+                target = matcher.match(entry.id, entry.names)
+                resolved[entry.id] = target
+                if target is None:
+                    report.unmatched[entry.id] = entry.names[0] if entry.names else ""
+                else:
+                    report.matched[entry.id] = target
+                continue
+            report.programmes_read += len(entry)
+            if progress is not None:
+                progress()
+            for guide_id, group in groupby(entry, key=itemgetter(CHANNEL)):
+                if guide_id not in resolved:
+                    resolved[guide_id] = matcher.match(guide_id)
+                    if resolved[guide_id] is None:
+                        report.unmatched.setdefault(guide_id, "")
+                target = resolved[guide_id]
+                if target is None:
+                    report.programmes_of_unmatched_channels += sum(1 for _ in group)
+                elif target == current:
+                    run.extend(group)
+                elif target in written:
+                    late.add(target)  # an ungrouped guide: merge at the end
+                    staged.extend(_staged(import_id, target, fields) for fields in group)
+                    if len(staged) >= BATCH:
+                        session.execute(insert(STAGING), staged)
+                        staged.clear()
+                else:
+                    if current is not None:
+                        written[current] = _replace(session, current, run, report)
+                    current, run = target, list(group)
     if current is not None:
         written[current] = _replace(session, current, run, report)
     if staged:
@@ -176,36 +191,28 @@ def import_guide(
     return report
 
 
-def _staged(import_id: str, channel_id: str, item: XmltvProgramme) -> dict[str, Any]:
-    payload = {
-        "titles": item.titles,
-        "descriptions": item.descriptions,
-        "subtitle": item.subtitle,
-        "categories": item.categories,
-        "episode": item.episode,
-        "icon": item.icon,
-    }
+def _staged(import_id: str, channel_id: str, fields: ProgrammeFields) -> dict[str, Any]:
     return {
         "import_id": import_id,
         "channel_id": channel_id,
-        "start_ms": item.start_ms,
-        "stop_ms": item.stop_ms,
-        "payload": json.dumps(payload, ensure_ascii=False),
+        "start_ms": fields[START],
+        "stop_ms": fields[STOP],
+        "payload": json.dumps(fields[STOP + 1 :], ensure_ascii=False),
     }
 
 
-def _unstaged(channel_id: str, start_ms: int, stop_ms: int | None, payload: str) -> XmltvProgramme:
-    data = json.loads(payload)
-    return XmltvProgramme(
-        channel=channel_id,
-        start_ms=start_ms,
-        stop_ms=stop_ms,
-        titles=tuple((lang, text) for lang, text in data["titles"]),
-        descriptions=tuple((lang, text) for lang, text in data["descriptions"]),
-        subtitle=data["subtitle"],
-        categories=tuple(data["categories"]),
-        episode=data["episode"],
-        icon=data["icon"],
+def _unstaged(channel_id: str, start_ms: int, stop_ms: int | None, payload: str) -> ProgrammeFields:
+    titles, descriptions, subtitle, categories, episode, icon = json.loads(payload)
+    return (
+        channel_id,
+        start_ms,
+        stop_ms,
+        tuple((lang, text) for lang, text in titles),
+        tuple((lang, text) for lang, text in descriptions),
+        subtitle,
+        tuple(categories),
+        episode,
+        icon,
     )
 
 
@@ -213,7 +220,9 @@ def _merge_late(
     session: Session, import_id: str, channel_id: str, window: tuple[int, int], report: ImportReport
 ) -> None:
     """A channel whose programmes came in more than one run: write them all again, merged."""
-    earlier = [entry.as_xmltv() for entry in schedule(session, channel_id, *window)]
+    earlier = [
+        programme_fields(entry.as_xmltv()) for entry in schedule(session, channel_id, *window)
+    ]
     report.programmes_stored -= len(earlier)
     rows = session.execute(
         select(EpgStaging.start_ms, EpgStaging.stop_ms, EpgStaging.payload)
@@ -225,103 +234,68 @@ def _merge_late(
 
 
 def _replace(
-    session: Session, channel_id: str, items: list[XmltvProgramme], report: ImportReport
+    session: Session, channel_id: str, programmes: list[ProgrammeFields], report: ImportReport
 ) -> tuple[int, int]:
     """Repair a channel's programmes and replace the window they cover; returns the window."""
-    kept: list[list[Any]] = []
+    kept: list[ProgrammeFields] = []
+    stops: list[int | None] = []  # the stops of ``kept``, as repaired
     # a stable sort: of two entries with the same start, the later one in the guide wins
-    for item in sorted(items, key=lambda programme: programme.start_ms):
-        if kept and kept[-1][0] == item.start_ms:
+    for fields in sorted(programmes, key=itemgetter(START)):
+        start = fields[START]
+        if kept and kept[-1][START] == start:
             kept.pop()
+            stops.pop()
             report.duplicates_dropped += 1
         if kept:
-            previous = kept[-1]
-            if previous[1] is None:
-                previous[1] = item.start_ms  # no stop given: it runs until the next one
-            elif previous[1] > item.start_ms:
-                previous[1] = item.start_ms
+            previous = stops[-1]
+            if previous is None:
+                stops[-1] = start  # no stop given: it runs until the next one
+            elif previous > start:
+                stops[-1] = start
                 report.overlaps_trimmed += 1
-        kept.append([item.start_ms, item.stop_ms, item])
-    if kept and kept[-1][1] is None:
+        kept.append(fields)
+        stops.append(fields[STOP])
+    if kept and stops[-1] is None:
         kept.pop()
+        stops.pop()
         report.open_ended_dropped += 1
     if not kept:
         return (0, 0)
-    window = (kept[0][0], max(row[1] for row in kept))
-    session.execute(
-        delete(Programme).where(
-            Programme.channel_id == channel_id,
-            Programme.start_ms < window[1],
-            Programme.stop_ms > window[0],
-        )
-    )
-    programmes = [_programme_row(channel_id, *row) for row in kept]
-    statement = _insert_programmes_sql(session)
+    window = (kept[0][START], max(cast(list[int], stops)))
     connection = session.connection()
-    for first in range(0, len(programmes), BATCH):
-        connection.exec_driver_sql(statement, programmes[first : first + BATCH])
-    report.programmes_stored += len(programmes)
+    sql = _programmes_sql(connection.dialect.paramstyle)
+    connection.exec_driver_sql(sql.delete, (channel_id, window[1], window[0]))
+    rows = [
+        stored_row(channel_id, cast(int, stop), fields)
+        for fields, stop in zip(kept, stops, strict=True)
+    ]
+    for first in range(0, len(rows), BATCH):
+        connection.exec_driver_sql(sql.insert, rows[first : first + BATCH])
+    report.programmes_stored += len(rows)
     return window
 
 
-PROGRAMME_COLUMNS = (
-    "channel_id",
-    "start_ms",
-    "stop_ms",
-    "title",
-    "title_folded",
-    "subtitle",
-    "description",
-    "category",
-    "episode",
-    "icon",
-    "titles",
-    "descriptions",
-)
+@dataclass(frozen=True)
+class _ProgrammesSql:
+    delete: str
+    insert: str
 
 
-def _insert_programmes_sql(session: Session) -> str:
-    """A plain INSERT in the driver's own parameter style: the import's hot path.
+@lru_cache(maxsize=4)
+def _programmes_sql(paramstyle: str) -> _ProgrammesSql:
+    """Plain statements in the driver's own parameter style: the import's hot path.
 
-    Rows go to the driver as tuples, skipping SQLAlchemy's per-row parameter
-    processing, which cost more than SQLite's own work here.
+    Rows go to the driver as tuples, skipping SQLAlchemy's per-statement compilation
+    and per-row parameter processing, which cost more than SQLite's own work here.
     """
-    style = session.get_bind().dialect.paramstyle
-    marker = "?" if style == "qmark" else "%s"
+    marker = "?" if paramstyle == "qmark" else "%s"
+    table = PROGRAMMES.name
     columns = ", ".join(PROGRAMME_COLUMNS)
     markers = ", ".join(marker for _ in PROGRAMME_COLUMNS)
-    return f"INSERT INTO {PROGRAMMES.name} ({columns}) VALUES ({markers})"
-
-
-def _programme_row(
-    channel_id: str, start_ms: int, stop_ms: int, item: XmltvProgramme
-) -> tuple[Any, ...]:
-    titles = item.titles
-    descriptions = item.descriptions
-    titles_json, folded = _titles(titles)
-    return (
-        channel_id,
-        start_ms,
-        stop_ms,
-        titles[0][1],
-        folded,
-        item.subtitle,
-        descriptions[0][1] if descriptions else "",
-        ", ".join(item.categories),
-        item.episode,
-        item.icon,
-        titles_json,
-        _languages_json(descriptions),
+    return _ProgrammesSql(
+        delete=(
+            f"DELETE FROM {table} "
+            f"WHERE channel_id = {marker} AND start_ms < {marker} AND stop_ms > {marker}"
+        ),
+        insert=f"INSERT INTO {table} ({columns}) VALUES ({markers})",
     )
-
-
-# Guides repeat the same titles and descriptions across days and channels.
-@lru_cache(maxsize=65_536)
-def _titles(titles: tuple[tuple[str, str], ...]) -> tuple[str, str]:
-    """The titles as stored JSON, and their folded form for search."""
-    return _languages_json(titles), " ".join(fold(text) for _lang, text in titles)
-
-
-@lru_cache(maxsize=65_536)
-def _languages_json(pairs: tuple[tuple[str, str], ...]) -> str:
-    return json.dumps(dict(pairs), ensure_ascii=False)

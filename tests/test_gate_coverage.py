@@ -87,3 +87,25 @@ def test_only_the_play_and_xtream_routes_ask_the_gate_and_sign() -> None:
     }
     assert users("yunjin.delivery.tokens.sign") == {"play.py", "xtream.py"}
     assert users("yunjin.subscribers.accounts.load_rights") == set()
+
+
+def _callers(module: Path, name: str) -> set[str]:
+    """The functions of ``module`` whose bodies call ``name``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef):
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id == name
+                ):
+                    found.add(node.name)
+    return found
+
+
+def test_in_the_subscriber_router_only_play_signs_and_buying_does_not() -> None:
+    # play.py also logs in and sells pay-per-view: an order changes rights, never signs
+    play = SRC / "api" / "play.py"
+    assert _callers(play, "sign") == {"play"}
+    assert _callers(play, "can_play") == {"play"}

@@ -10,7 +10,7 @@ from tests.helpers import T0_MS
 from yunjin.archive.index import IndexOrderError
 from yunjin.archive.registry import Archives
 from yunjin.archive.segment import HOUR_MS
-from yunjin.archive.store import INDEX_FILE, ChannelArchive, PendingSegment
+from yunjin.archive.store import FIRST_RUN, INDEX_FILE, ChannelArchive, PendingSegment
 
 
 def _pending(
@@ -34,7 +34,7 @@ def test_commit_moves_the_file_and_appends_the_index(tmp_path: Path) -> None:
     _record(archive, 3)
     hour = tmp_path / "C1" / "20261118" / "11"
     assert sorted(p.name for p in hour.iterdir()) == [
-        f"{T0_MS + i * 2000}_2000_{T0_MS // 1000 + i}_{T0_MS // 1000}.ts" for i in range(3)
+        f"{T0_MS + i * 2000}_2000_{T0_MS // 1000 + i}_{FIRST_RUN}.ts" for i in range(3)
     ] + [INDEX_FILE]
     assert len((hour / INDEX_FILE).read_text().splitlines()) == 3
     assert not any(archive.incoming.iterdir())
@@ -88,6 +88,15 @@ def test_leftovers_of_a_crash_are_not_indexed(tmp_path: Path) -> None:
     again.load()
     assert len(again.index) == 3
     assert not archive.incoming.exists()
+
+
+def test_run_numbers_stay_small(tmp_path: Path) -> None:
+    """Runs are discontinuity sequence numbers; hls.js walks an array as long as the largest."""
+    recorded = ChannelArchive(tmp_path, "C1")
+    _record(recorded, 2)
+    backfilled = ChannelArchive(tmp_path, "C2")
+    backfilled.commit_before([_pending(backfilled, T0_MS + i * 2000) for i in range(3)])
+    assert recorded.index.run_at(0) == backfilled.index.run_at(0) == FIRST_RUN < 100_000
 
 
 def test_restart_and_gap_open_new_runs(tmp_path: Path) -> None:

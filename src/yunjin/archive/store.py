@@ -40,6 +40,10 @@ INDEX_FILE = "index.tsv"
 INCOMING = ".incoming"
 # A segment that starts later than this after the previous one ends opens a new run.
 GAP_TOLERANCE_MS = 250
+# The first run of a channel. Runs are the discontinuity sequence numbers of playlists, so they
+# stay small (hls.js walks an array as long as the largest one it has seen) and count down
+# from here for backfills before the first recording.
+FIRST_RUN = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ class ChannelArchive:
         last = self.index.last
         start_ms = pending.start_ms
         if last is None:
-            seq = run = start_ms // 1000
+            seq, run = start_ms // 1000, FIRST_RUN
         else:
             start_ms = max(start_ms, last.end_ms) if new_run else start_ms
             gap = start_ms - last.end_ms > GAP_TOLERANCE_MS
@@ -141,9 +145,11 @@ class ChannelArchive:
         ordered = sorted(pending, key=lambda p: p.start_ms)
         first = self.index.first
         if first is None:
-            base_seq = base_run = ordered[-1].start_ms // 1000 + 1
+            base_seq, base_run = ordered[-1].start_ms // 1000 + 1, FIRST_RUN + 1
         else:
             base_seq, base_run = first.seq, first.run
+        if base_run < 1:
+            raise ValueError("no run number is left before the archive's first run")
         count = len(ordered)
         segments = [
             Segment(

@@ -7,6 +7,7 @@ DATA ?= yunjin-data
 
 setup:
 	@scripts/bootstrap
+	@scripts/portal-assets
 
 demo: setup
 	$(BIN)/yunjin demo --data $(DATA)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yunjin import __version__
@@ -19,6 +20,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.config import Settings
+from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
 
 
@@ -44,6 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(epg.router)
     app.include_router(play.router)
     app.include_router(admin.router)
+    app.include_router(portal.router)
+    app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

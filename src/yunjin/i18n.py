@@ -8,6 +8,26 @@ Language = Literal["zh-CN", "en"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # code: (en, zh-CN); {placeholders} are filled from keyword arguments
+    "portal_assets_missing": (
+        "The portal's front-end files are missing: run `make setup` (it needs Node.js and npm).",
+        "门户的前端文件缺失：请运行 `make setup`（需要 Node.js 和 npm）。",
+    ),
+    "bad_event": (
+        "Viewing event {item} refused: {reason}. Nothing of this batch was kept.",
+        "第 {item} 条收视事件被拒绝：{reason}。本批事件均未保存。",
+    ),
+    "handoff_invalid": (
+        "This QR code is not valid or has expired; show it again on the TV.",
+        "该二维码无效或已过期，请在电视上重新显示。",
+    ),
+    "handoff_other_household": (
+        "This QR code belongs to another household's TV.",
+        "该二维码属于其他家庭的电视。",
+    ),
+    "handoff_not_playing": (
+        "The TV is not playing anything right now.",
+        "电视当前没有在播放节目。",
+    ),
     "channel_not_found": ("No channel {channel}.", "频道 {channel} 不存在。"),
     "channel_exists": ("Channel {channel} already exists.", "频道 {channel} 已存在。"),
     "number_taken": ("Channel number {number} is already used.", "频道号 {number} 已被占用。"),

@@ -269,3 +269,33 @@ class AdminSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("admin_users.username", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ViewingEvent(Base):
+    """What a portal's player reported: play start/stop, channel changes, heartbeats.
+
+    ``position_ms`` is the wall-clock time of the frame on screen (from the playlist's
+    program date-times), so live, time-shift and catch-up positions compare directly.
+    """
+
+    __tablename__ = "viewing_events"
+    __table_args__ = (
+        Index("ix_viewing_events_device_at", "device_id", "at_ms"),
+        Index("ix_viewing_events_household_at", "household_id", "at_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    received_ms: Mapped[int] = mapped_column(BigInteger)
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+    household_id: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    play_id: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    position_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    programme_start_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    portal: Mapped[str] = mapped_column(String(8))

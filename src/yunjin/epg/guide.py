@@ -158,10 +158,14 @@ def search(
     return [GuideEntry.of(row) for row in rows]
 
 
-def programmes_between(session: Session, channel_ids: list[str], from_ms: int) -> list[GuideEntry]:
-    rows = session.scalars(
-        select(Programme)
-        .where(Programme.channel_id.in_(channel_ids), Programme.stop_ms > from_ms)
-        .order_by(Programme.channel_id, Programme.start_ms)
+def programmes_between(
+    session: Session, channel_ids: list[str], from_ms: int, until_ms: int | None = None
+) -> list[GuideEntry]:
+    """Programmes of these channels that end after ``from_ms`` (and start before ``until_ms``)."""
+    query = select(Programme).where(
+        Programme.channel_id.in_(channel_ids), Programme.stop_ms > from_ms
     )
+    if until_ms is not None:
+        query = query.where(Programme.start_ms < until_ms)
+    rows = session.scalars(query.order_by(Programme.channel_id, Programme.start_ms))
     return [GuideEntry.of(row) for row in rows]

@@ -1,0 +1,1 @@
+"""The TV and phone portals."""

@@ -1,0 +1,220 @@
+"""The TV portal (``/tv``), the phone portal (``/m``) and the few routes only they need.
+
+The portals are static pages and modules served from Yunjin itself — hls.js
+included, copied from npm at setup — so a set-top box needs nothing from the
+internet. They play through ``POST /api/v1/play`` like every other client.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from yunjin.api.deps import runtime_of
+from yunjin.api.errors import ApiError
+from yunjin.api.play import current_session
+from yunjin.epg.guide import entry_json, programmes_between
+from yunjin.i18n import both
+from yunjin.portal.events import (
+    BadEvent,
+    EventKind,
+    PlayMode,
+    Portal,
+    ReportedEvent,
+    check_batch,
+)
+from yunjin.portal.handoff import make_code, read_code, resume_point
+from yunjin.portal.viewing import continue_watching, last_report, record_events
+from yunjin.runtime import Runtime
+
+STATIC = Path(__file__).parent / "static"
+HLS_JS = STATIC / "vendor" / "hls.min.js"
+GUIDE_MAX_HOURS = 24
+HOUR_MS = 3_600_000
+
+router = APIRouter()
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _page(name: str) -> Response:
+    if not HLS_JS.is_file():
+        messages = both("portal_assets_missing")
+        body = f"<p lang='zh-CN'>{messages['zh-CN']}</p><p lang='en'>{messages['en']}</p>"
+        return HTMLResponse(body, status_code=503)
+    return FileResponse(STATIC / name, media_type="text/html; charset=utf-8")
+
+
+@router.get("/tv", include_in_schema=False)
+def tv_portal() -> Response:
+    """The ten-foot portal for set-top boxes (1280×720, remote-control keys)."""
+    return _page("tv.html")
+
+
+@router.get("/m", include_in_schema=False)
+def phone_portal() -> Response:
+    """The phone portal: the same live, guide and catch-up, by touch."""
+    return _page("m.html")
+
+
+@router.get("/api/v1/portal/guide", tags=["portal"])
+def guide_grid(
+    request: Request,
+    start: Annotated[int, Query(description="UTC seconds")],
+    hours: Annotated[int, Query(ge=1, le=GUIDE_MAX_HOURS)] = 3,
+) -> dict[str, Any]:
+    """Every channel's programmes overlapping ``hours`` from ``start``: the EPG grid."""
+    runtime = runtime_of(request)
+    now_ms = _now_ms()
+    from_ms = start * 1000
+    if abs(from_ms - now_ms) > 60 * 86_400_000:
+        raise ApiError(400, "bad_time", {"value": start, "reason": "more than 60 days away"})
+    channels = sorted(runtime.channels.values(), key=lambda c: c.number)
+    with runtime.db.session() as session:
+        entries = programmes_between(
+            session, [c.tvg_id for c in channels], from_ms, from_ms + hours * HOUR_MS
+        )
+    by_channel: dict[str, list[dict[str, Any]]] = {c.tvg_id: [] for c in channels}
+    base = runtime.settings.base_url
+    for entry in entries:
+        index = runtime.archives.get(entry.channel_id).index
+        by_channel[entry.channel_id].append(entry_json(entry, index, now_ms, base))
+    return {
+        "start": start,
+        "hours": hours,
+        "now": now_ms // 1000,
+        "timezone": runtime.settings.timezone,
+        "channels": [
+            {
+                "id": c.tvg_id,
+                "number": c.number,
+                "name": {"zh-CN": c.name_zh, "en": c.name_en},
+                "logo": c.logo,
+                "uhd": c.uhd,
+                "catchup_days": c.catchup_days,
+                "programmes": by_channel[c.tvg_id],
+            }
+            for c in channels
+        ],
+    }
+
+
+class EventIn(BaseModel):
+    kind: EventKind
+    play_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    channel: str = Field(max_length=64)
+    mode: PlayMode
+    at: int = Field(description="UTC milliseconds on the player's clock")
+    position: int | None = Field(default=None, description="UTC ms of the frame on screen")
+    programme_start: int | None = Field(default=None, description="UTC ms")
+    paused: bool = False
+
+
+class EventBatch(BaseModel):
+    portal: Portal
+    events: list[EventIn] = Field(max_length=1000)
+
+
+@router.post("/api/v1/events", tags=["portal"])
+def report_events(
+    request: Request,
+    batch: EventBatch,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, int]:
+    """Players report play start/stop, channel changes and heartbeats; all or none are kept."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    now_ms = _now_ms()
+    events = [
+        ReportedEvent(
+            e.kind, e.play_id, e.channel, e.mode, e.at, e.position, e.programme_start, e.paused
+        )
+        for e in batch.events
+    ]
+    try:
+        check_batch(events, set(runtime.channels), now_ms)
+    except BadEvent as bad:
+        raise ApiError(400, "bad_event", {"item": bad.item, "reason": bad.reason}) from bad
+    with runtime.db.session() as session:
+        kept = record_events(session, who, batch.portal, events, now_ms)
+        session.commit()
+    return {"kept": kept}
+
+
+@router.get("/api/v1/portal/home", tags=["portal"])
+def home(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """The household's unfinished catch-up programmes, newest first."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    now_ms = _now_ms()
+    base = runtime.settings.base_url
+    with runtime.db.session() as session:
+        unfinished = continue_watching(session, who.household_id, now_ms)
+    return {
+        "continue": [
+            {
+                "programme": entry_json(
+                    item.programme,
+                    runtime.archives.get(item.programme.channel_id).index,
+                    now_ms,
+                    base,
+                ),
+                "position": item.position_ms,
+            }
+            for item in unfinished
+            if item.programme.channel_id in runtime.channels
+        ]
+    }
+
+
+def _secret(runtime: Runtime) -> str:
+    secret = runtime.settings.token_secret
+    if secret is None:
+        raise ApiError(404, "tokens_disabled")
+    return secret
+
+
+@router.post("/api/v1/portal/handoff", tags=["portal"])
+def start_handoff(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """A code and its QR for this box: a phone of the same household continues from it."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    code = make_code(_secret(runtime), who.household_id, who.device_id, int(time.time()))
+    url = f"{runtime.settings.base_url}/m#continue={code}"
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=2)
+    return {"code": code, "url": url, "svg": svg}
+
+
+@router.get("/api/v1/portal/handoff/{code}", tags=["portal"])
+def follow_handoff(
+    request: Request, code: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Where the box behind ``code`` is now, for a phone of the same household."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    now_ms = _now_ms()
+    found = read_code(_secret(runtime), code, now_ms // 1000)
+    if found is None:
+        raise ApiError(404, "handoff_invalid")
+    if found.household_id != who.household_id:
+        raise ApiError(403, "handoff_other_household")
+    with runtime.db.session() as session:
+        resume = resume_point(last_report(session, found.device_id), now_ms)
+    if resume is None or resume.channel not in runtime.channels:
+        raise ApiError(404, "handoff_not_playing")
+    return {
+        "channel": resume.channel,
+        "mode": resume.mode.value,
+        "position": resume.position_ms,
+        "programme_start": resume.programme_start_ms,
+    }

@@ -1,0 +1,102 @@
+// Every string the portals show, in zh-CN and en. Server errors carry both languages already.
+const STRINGS = {
+  appName: ["云锦 IPTV", "Yunjin IPTV"],
+  loginTitle: ["机顶盒登录", "Set-top box login"],
+  phoneLoginTitle: ["账号登录", "Sign in"],
+  mac: ["MAC 地址", "MAC address"],
+  serial: ["序列号", "Serial number"],
+  password: ["密码", "Password"],
+  account: ["账号", "Account"],
+  login: ["登录", "Log in"],
+  logout: ["退出登录", "Log out"],
+  loggingIn: ["正在登录…", "Logging in…"],
+  liveNow: ["正在直播", "Live now"],
+  continueWatching: ["继续观看", "Continue watching"],
+  zonesAndServices: ["专区与服务", "Zones and services"],
+  zoneNews: ["新闻", "News"],
+  zoneGov: ["政务", "Government"],
+  zoneServices: ["生活服务", "Services"],
+  zoneComing: ["融媒体中心上线后开放", "Opens when the media centres go live"],
+  guide: ["节目单", "TV guide"],
+  settings: ["设置", "Settings"],
+  nothingToContinue: ["暂无未看完的节目", "Nothing to continue"],
+  live: ["直播", "Live"],
+  timeshift: ["时移", "Time-shift"],
+  catchup: ["回看", "Catch-up"],
+  startover: ["从头看", "Start over"],
+  paused: ["已暂停", "Paused"],
+  behindLive: ["落后直播 {t}", "{t} behind live"],
+  now: ["正在播出", "Now"],
+  next: ["下一个", "Next"],
+  noProgramme: ["暂无节目信息", "No guide information"],
+  channelList: ["频道列表", "Channels"],
+  noSuchChannel: ["没有 {n} 号频道", "No channel {n}"],
+  notYetAired: ["节目尚未播出", "Not yet on air"],
+  notInArchive: ["该节目不在回看存档中", "This programme is not in the archive"],
+  today: ["今天", "Today"],
+  yesterday: ["昨天", "Yesterday"],
+  tomorrow: ["明天", "Tomorrow"],
+  language: ["语言", "Language"],
+  languageName: ["中文", "English"],
+  parentalPin: ["家长锁密码", "Parental PIN"],
+  changePin: ["修改家长锁密码", "Change parental PIN"],
+  oldPin: ["原密码", "Current PIN"],
+  newPin: ["新密码（4 位数字）", "New PIN (4 digits)"],
+  pinChanged: ["家长锁密码已修改", "Parental PIN changed"],
+  enterPin: ["请输入家长锁密码", "Enter the parental PIN"],
+  pinHint: ["数字键输入，确定键提交，返回键取消", "Digits to enter, OK to confirm, Back to cancel"],
+  scanToPhone: ["扫码在手机上继续看", "Scan to continue on your phone"],
+  keysLive: ["确定 频道列表 · 红 从头看 · 绿 节目单 · 空格 暂停", "OK channels · Red start over · Green guide · Space pause"],
+  keysShifted: ["← → 快退/快进 · 空格 暂停/继续 · 黄 回到直播", "← → rewind/forward · Space pause/play · Yellow back to live"],
+  keysCatchup: ["← → 快退/快进 · 空格 暂停/继续 · 返回 节目单", "← → rewind/forward · Space pause/play · Back to guide"],
+  keysGuide: ["↑ 选择日期 · 确定 播放 · 红 从头看 · 返回", "↑ choose the day · OK play · Red start over · Back"],
+  loading: ["加载中…", "Loading…"],
+  networkRetry: ["网络中断，正在重连…", "Network lost, reconnecting…"],
+  playbackFailed: ["播放失败：{m}", "Playback failed: {m}"],
+  continueOnPhone: ["正在接续电视上的节目…", "Picking up from the TV…"],
+  channels: ["频道", "Channels"],
+  back: ["返回", "Back"],
+  goLive: ["回到直播", "Back to live"],
+  pause: ["暂停", "Pause"],
+  play: ["播放", "Play"],
+  rewind: ["后退 30 秒", "Back 30 s"],
+  forward: ["前进 30 秒", "Forward 30 s"],
+  uhd: ["4K", "4K"],
+};
+
+const KEY = "yunjin.lang";
+
+export function language() {
+  const chosen = localStorage.getItem(KEY);
+  if (chosen === "zh-CN" || chosen === "en") return chosen;
+  // a portal may name its own default (the TV portal: Chinese, whatever the browser says)
+  const preset = document.documentElement.dataset.defaultLang;
+  if (preset === "zh-CN" || preset === "en") return preset;
+  return (navigator.language || "zh-CN").toLowerCase().startsWith("en") ? "en" : "zh-CN";
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem(KEY, lang);
+  document.documentElement.lang = lang;
+}
+
+export function t(key, values = {}) {
+  const pair = STRINGS[key];
+  if (!pair) return key;
+  const text = pair[language() === "en" ? 1 : 0];
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+// A programme or channel name in the chosen language, from {"zh-CN": …, "en": …} or {zh:…, en:…}.
+export function pick(names, fallback = "") {
+  if (!names) return fallback;
+  const lang = language();
+  const short = lang === "en" ? "en" : "zh";
+  return names[lang] || names[short] || names["zh-CN"] || names.zh || names.en || names[""] || fallback;
+}
+
+// Translate every element carrying data-t="key".
+export function translate(root = document) {
+  document.documentElement.lang = language();
+  for (const element of root.querySelectorAll("[data-t]")) element.textContent = t(element.dataset.t);
+}

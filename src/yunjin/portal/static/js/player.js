@@ -1,0 +1,285 @@
+// Playback for both portals: asks Yunjin for a signed URL, plays it with hls.js (or the
+// browser's own HLS), recovers from errors, and reports what is on screen.
+import { ApiError } from "./api.js";
+import { t } from "./i18n.js";
+
+const HEARTBEAT_MS = 10000;
+const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
+// A timeshift or start-over playlist grows at its end (EVENT) but must start where it begins.
+const FROM_START = { live: false, timeshift: true, startover: true, catchup: true };
+
+function newPlayId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function hevcSupported() {
+  const probe = 'video/mp4; codecs="hvc1.1.6.L153.90"';
+  return Boolean(window.MediaSource && MediaSource.isTypeSupported(probe));
+}
+
+export class Player {
+  // hooks: onState(player) after every change; onError(message) for what the viewer must see.
+  constructor(video, api, reporter, hooks = {}) {
+    this.video = video;
+    this.api = api;
+    this.reporter = reporter;
+    this.hooks = hooks;
+    this.hls = null;
+    this.current = null; // {channel, mode, start, duration, programmeStart, at, playId}
+    this.pausedLiveAt = null;
+    this.retries = 0;
+    this.mediaRecoveries = 0;
+    this.pin = null;
+    this.stats = { zaps: [], firstFrames: [] };
+    this.pendingZap = null;
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    video.addEventListener("pause", () => this.changed());
+    video.addEventListener("playing", () => this.changed());
+  }
+
+  get mode() {
+    return this.current ? this.current.mode : null;
+  }
+
+  get paused() {
+    return Boolean(this.current) && this.video.paused;
+  }
+
+  // Wall-clock time (UTC ms) of the frame on screen, from the playlist's program date-times.
+  position() {
+    if (this.hls && this.hls.playingDate) return this.hls.playingDate.getTime();
+    const start = this.video.getStartDate ? this.video.getStartDate().getTime() : NaN;
+    if (!Number.isNaN(start)) return start + this.video.currentTime * 1000;
+    return null;
+  }
+
+  // Play `request`: {channel, mode, start?, duration?, programmeStart?, at?}.
+  // `at` (UTC ms) is where to begin inside a catch-up, start-over or time-shift window.
+  async play(request, { zapStartedAt = null } = {}) {
+    const body = { channel: request.channel };
+    if (request.mode !== "live") {
+      body.start = request.start;
+      if (request.duration) body.duration = request.duration;
+    }
+    if (this.pin) body.pin = this.pin;
+    const previous = this.current;
+    const answer = await this.api.post("/api/v1/play", body);
+    if (previous) this.report("play_stop", previous, true);
+    this.current = { ...request, playId: newPlayId(), url: answer.url };
+    this.pausedLiveAt = null;
+    this.pendingZap = zapStartedAt;
+    this.attach(answer.url, this.offsetOf(request));
+    const changedChannel = previous && previous.channel !== request.channel;
+    this.report(changedChannel ? "channel_change" : "play_start", this.current, true);
+    this.changed();
+    return this.current;
+  }
+
+  offsetOf(request) {
+    if (!FROM_START[request.mode]) return -1;
+    if (request.at == null) return 0;
+    return Math.max(0, (request.at - request.start * 1000) / 1000);
+  }
+
+  attach(url, startPosition) {
+    this.detach();
+    this.retries = 0;
+    this.mediaRecoveries = 0;
+    const video = this.video;
+    this.watchFirstFrame();
+    if (window.Hls && window.Hls.isSupported()) {
+      const hls = new window.Hls({
+        startPosition,
+        backBufferLength: 90,
+        maxBufferLength: 30,
+        liveSyncDurationCount: 3,
+        startFragPrefetch: true,
+        // rather wait on the network than skip to the live edge while time-shifted
+        liveMaxLatencyDurationCount: Infinity,
+      });
+      this.hls = hls;
+      hls.on(window.Hls.Events.MANIFEST_PARSED, (_, data) => this.chooseRendition(data));
+      hls.on(window.Hls.Events.ERROR, (_, data) => this.recover(data));
+      hls.on(window.Hls.Events.FRAG_BUFFERED, () => {
+        this.retries = 0;
+        this.hooks.onError?.(null);
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = url;
+      if (startPosition > 0) {
+        video.addEventListener("loadedmetadata", () => (video.currentTime = startPosition), {
+          once: true,
+        });
+      }
+    } else {
+      this.hooks.onError?.(t("playbackFailed", { m: "HLS" }));
+      return;
+    }
+    video.play().catch(() => {});
+  }
+
+  // Where the browser lacks HEVC, start on the best H.264 rendition (hls.js drops what it
+  // cannot decode; this makes the choice explicit for ladders that offer both).
+  chooseRendition(data) {
+    const levels = data.levels || [];
+    if (levels.length < 2 || hevcSupported()) return;
+    let best = -1;
+    levels.forEach((level, index) => {
+      const codec = level.videoCodec || "";
+      if (codec.startsWith("avc1") && (best < 0 || level.height > levels[best].height)) best = index;
+    });
+    if (best >= 0) {
+      this.hls.startLevel = best;
+      this.hls.autoLevelCapping = best;
+    }
+  }
+
+  recover(data) {
+    if (!data.fatal || !this.hls) return;
+    const Hls = window.Hls;
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries < 2) {
+      this.mediaRecoveries += 1;
+      if (this.mediaRecoveries === 2) this.hls.swapAudioCodec();
+      this.hls.recoverMediaError();
+      return;
+    }
+    const status = data.response && data.response.code;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR && ![403, 404, 409, 410].includes(status)) {
+      if (this.retries < RETRY_DELAYS_MS.length) {
+        this.hooks.onError?.(t("networkRetry"));
+        const hls = this.hls;
+        setTimeout(() => this.hls === hls && hls.startLoad(), RETRY_DELAYS_MS[this.retries++]);
+        return;
+      }
+    }
+    // refused (token expired, entitlement gone) or beyond repair: ask the gate again
+    this.renew();
+  }
+
+  async renew() {
+    if (!this.current) return;
+    const request = { ...this.current };
+    if (request.mode !== "live") request.at = this.position() ?? request.at;
+    try {
+      await this.play(request);
+    } catch (error) {
+      this.stop();
+      this.hooks.onError?.(error instanceof ApiError ? error.localized() : String(error));
+    }
+  }
+
+  watchFirstFrame() {
+    const video = this.video;
+    const mark = () => {
+      const now = performance.now();
+      if (this.pendingZap != null) {
+        this.stats.zaps.push(now - this.pendingZap);
+        this.pendingZap = null;
+      }
+      this.stats.firstFrames.push({ channel: this.current?.channel, mode: this.mode, at: this.position() });
+      this.changed();
+    };
+    if (video.requestVideoFrameCallback) {
+      const id = video.requestVideoFrameCallback(() => mark());
+      this.cancelFrameWatch = () => video.cancelVideoFrameCallback(id);
+    } else {
+      video.addEventListener("playing", mark, { once: true });
+      this.cancelFrameWatch = () => video.removeEventListener("playing", mark);
+    }
+  }
+
+  detach() {
+    this.cancelFrameWatch?.();
+    if (this.hls) {
+      this.hls.destroy();
+      this.hls = null;
+    }
+    this.video.removeAttribute("src");
+    this.video.load();
+  }
+
+  stop() {
+    if (this.current) {
+      this.report("play_stop", this.current, true);
+      this.api.post("/api/v1/play/stop", { channel: this.current.channel }).catch(() => {});
+    }
+    this.current = null;
+    this.pausedLiveAt = null;
+    this.detach();
+    this.changed();
+  }
+
+  // Pause; live is remembered by the wall-clock time of the frame, to resume behind live.
+  pause() {
+    if (!this.current || this.video.paused) return;
+    if (this.mode === "live") this.pausedLiveAt = this.position() ?? Date.now();
+    this.video.pause();
+    this.report("heartbeat", this.current, true);
+  }
+
+  async resume() {
+    if (!this.current) return;
+    if (this.mode === "live" && this.pausedLiveAt != null) {
+      // the live window has moved on: play the archive from the paused frame, growing to now
+      const at = this.pausedLiveAt;
+      const start = Math.floor(at / 1000);
+      await this.play({ channel: this.current.channel, mode: "timeshift", start, at,
+        programmeStart: this.current.programmeStart });
+      return;
+    }
+    await this.video.play().catch(() => {});
+    this.report("heartbeat", this.current, true);
+  }
+
+  togglePause() {
+    return this.video.paused ? this.resume() : Promise.resolve(this.pause());
+  }
+
+  seekBy(seconds) {
+    if (!this.current || this.mode === "live") return false;
+    const video = this.video;
+    const ranges = video.seekable;
+    if (!ranges.length) return false;
+    const target = Math.min(ranges.end(ranges.length - 1) - 1, Math.max(ranges.start(0), video.currentTime + seconds));
+    video.currentTime = target;
+    this.changed();
+    return true;
+  }
+
+  goLive() {
+    if (!this.current) return Promise.resolve();
+    return this.play({ channel: this.current.channel, mode: "live", programmeStart: this.current.programmeStart });
+  }
+
+  behindLiveMs() {
+    const position = this.position();
+    return position == null ? null : Math.max(0, Date.now() - position);
+  }
+
+  report(kind, playing, urgent = false) {
+    if (!this.reporter || !playing) return;
+    this.reporter.report(
+      {
+        kind,
+        play_id: playing.playId,
+        channel: playing.channel,
+        mode: playing.mode,
+        position: this.position() == null ? undefined : Math.round(this.position()),
+        programme_start: playing.programmeStart ?? undefined,
+        paused: this.video.paused,
+      },
+      urgent,
+    );
+  }
+
+  beat() {
+    if (this.current && this.position() != null) this.report("heartbeat", this.current);
+  }
+
+  changed() {
+    this.hooks.onState?.(this);
+  }
+}

@@ -576,14 +576,25 @@ def subscription_add(
     account: Annotated[str, typer.Argument(help="household account / 家庭账号")],
     product: Annotated[str, typer.Argument(help="product code / 产品编码")],
     days: Annotated[int | None, typer.Option(help="length; open-ended if unset / 天数")] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+            help="start, ISO 8601 (UTC unless it says); now if unset / 生效时间",
+        ),
+    ] = None,
     data: DataDir = None,
 ) -> None:
-    """Subscribe a household to a product from now. / 为家庭订购产品。"""
+    """Subscribe a household to a product, from now or a given time. / 为家庭订购产品。"""
     from datetime import timedelta
 
     from yunjin.subscribers.accounts import subscribe
 
-    start = datetime.now(UTC)
+    if start is None:
+        start = datetime.now(UTC)
+    elif start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
     end = start + timedelta(days=days) if days else None
     _subscribers(data, lambda s: subscribe(s, account, product, valid_from=start, valid_to=end))
     console.print(f"{account} → {product}")

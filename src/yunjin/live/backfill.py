@@ -40,12 +40,21 @@ async def backfill_chunk(
     binary: str,
     cache_dir: Path,
     timezone: str,
+    end_ms: int | None = None,
 ) -> int:
-    """Render ``seconds`` of the channel ending where its archive begins; returns segments."""
+    """Render ``seconds`` of the channel ending where its archive begins; returns segments.
+
+    ``end_ms`` places the chunk in an empty archive (a test planting yesterday's evening).
+    """
     if not source.is_generated:
         raise BackfillError("only generated (testsrc:) channels can be backfilled")
     first = archive.index.first
-    end_ms = first.start_ms if first is not None else time.time_ns() // 1_000_000
+    if first is not None:
+        if end_ms is not None and end_ms != first.start_ms:
+            raise BackfillError("a backfill must end where the archive begins")
+        end_ms = first.start_ms
+    elif end_ms is None:
+        end_ms = time.time_ns() // 1_000_000
     start_ms = end_ms - seconds * 1000
     pattern = replace(source.pattern, rate=min(source.pattern.rate, BACKFILL_RATE))
     tone = await asyncio.to_thread(ffmpeg.tone_clip, cache_dir, pattern.tone_hz, binary)

@@ -210,11 +210,15 @@ def follow_handoff(
         raise ApiError(403, "handoff_other_household")
     with runtime.db.session() as session:
         resume = resume_point(last_report(session, found.device_id), now_ms)
-    if resume is None or resume.channel not in runtime.channels:
-        raise ApiError(404, "handoff_not_playing")
+        if resume is None or resume.channel not in runtime.channels:
+            raise ApiError(404, "handoff_not_playing")
+        at_ms = resume.position_ms if resume.position_ms is not None else now_ms
+        showing = programmes_between(session, [resume.channel], at_ms, at_ms + 1)
+    index = runtime.archives.get(resume.channel).index
+    base = runtime.settings.base_url
     return {
         "channel": resume.channel,
         "mode": resume.mode.value,
         "position": resume.position_ms,
-        "programme_start": resume.programme_start_ms,
+        "programme": entry_json(showing[0], index, now_ms, base) if showing else None,
     }

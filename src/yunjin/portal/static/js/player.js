@@ -36,6 +36,8 @@ export class Player {
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     video.addEventListener("pause", () => this.changed());
     video.addEventListener("playing", () => this.changed());
+    // a seek moves the position: say so at once (a phone may be about to continue from it)
+    video.addEventListener("seeked", () => this.report("heartbeat", this.current, true));
   }
 
   get mode() {
@@ -180,6 +182,7 @@ export class Player {
         this.pendingZap = null;
       }
       this.stats.firstFrames.push({ channel: this.current?.channel, mode: this.mode, at: this.position() });
+      this.report("heartbeat", this.current, true);
       this.changed();
     };
     if (video.requestVideoFrameCallback) {
@@ -259,15 +262,22 @@ export class Player {
     return position == null ? null : Math.max(0, Date.now() - position);
   }
 
+  // Before the first frame, the position is where the playback was asked to begin.
+  expectedPosition(playing) {
+    if (playing.mode === "live") return Date.now();
+    return playing.at ?? playing.start * 1000;
+  }
+
   report(kind, playing, urgent = false) {
     if (!this.reporter || !playing) return;
+    const position = (playing === this.current && this.position()) || this.expectedPosition(playing);
     this.reporter.report(
       {
         kind,
         play_id: playing.playId,
         channel: playing.channel,
         mode: playing.mode,
-        position: this.position() == null ? undefined : Math.round(this.position()),
+        position: Math.round(position),
         programme_start: playing.programmeStart ?? undefined,
         paused: this.video.paused,
       },

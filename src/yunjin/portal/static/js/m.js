@@ -1,0 +1,289 @@
+// The phone portal: live, guide and catch-up by touch, and "continue from the TV".
+import { Api, ApiError, EventReporter } from "./api.js";
+import { t, pick, translate, language, setLanguage } from "./i18n.js";
+import { Player } from "./player.js";
+import { clock, dayLabel, localMidnight, setZone } from "./time.js";
+
+const $ = (id) => document.getElementById(id);
+const DAY = 86400000;
+
+const api = new Api("yunjin.m.session");
+const reporter = new EventReporter(api, "m");
+const player = new Player($("video"), api, reporter, {
+  onState: () => nowPlaying(),
+  onError: (message) => ($("message").textContent = message || ""),
+});
+const state = { channels: [], guideChannel: null, guideDay: 0 };
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function errorText(error) {
+  return error instanceof ApiError ? error.localized() : String(error.message || error);
+}
+
+function programmeAt(channel, ms) {
+  return (channel?.programmes || []).find((p) => p.start * 1000 <= ms && ms < p.stop * 1000) || null;
+}
+
+async function play(request) {
+  $("message").textContent = "";
+  try {
+    await player.play(request);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "parental_pin_required") {
+      const pin = prompt(t("enterPin"));
+      if (pin) {
+        player.pin = pin;
+        return play(request);
+      }
+    }
+    $("message").textContent = errorText(error);
+  }
+  renderChannels();
+}
+
+function playLive(channel) {
+  const p = programmeAt(channel, Date.now());
+  return play({ channel: channel.id, mode: "live", programmeStart: p ? p.start * 1000 : undefined });
+}
+
+function playProgramme(p, at) {
+  return play({ channel: p.channel, mode: "catchup", start: p.start, duration: p.stop - p.start,
+    programmeStart: p.start * 1000, at });
+}
+
+function nowPlaying() {
+  const playing = player.current;
+  const channel = state.channels.find((c) => c.id === playing?.channel);
+  $("np-channel").textContent = channel ? `${channel.number} ${pick(channel.name)}` : "";
+  $("np-mode").textContent = playing ? t(player.paused ? "paused" : playing.mode) : "";
+  const p = programmeAt(channel, player.position() ?? Date.now());
+  $("np-title").textContent = p ? `${pick(p.titles, p.title)} ${clock(p.start * 1000)}–${clock(p.stop * 1000)}` : "";
+  const shifted = playing && playing.mode !== "live";
+  $("btn-live").disabled = !playing || (!shifted && !player.pausedLiveAt);
+  $("btn-rewind").disabled = $("btn-forward").disabled = !shifted;
+  $("btn-startover").disabled = !playing;
+}
+
+// ---------- channels ----------
+
+async function loadChannels() {
+  const answer = await api.guide(Date.now() / 1000 - 8 * 3600, 12);
+  setZone(answer.timezone);
+  state.channels = answer.channels;
+  state.guideChannel ??= state.channels[0]?.id;
+}
+
+function renderChannels() {
+  const list = $("channel-list");
+  list.replaceChildren();
+  const now = Date.now();
+  for (const channel of state.channels) {
+    const item = el("li");
+    const p = programmeAt(channel, now);
+    const main = el("div", "main");
+    main.append(el("span", null, pick(channel.name)), el("span", "sub", p ? pick(p.titles, p.title) : t("noProgramme")));
+    item.append(el("span", "num", String(channel.number)), main);
+    if (channel.id === player.current?.channel) item.classList.add("playing");
+    item.addEventListener("click", () => playLive(channel));
+    item.dataset.channel = channel.id;
+    list.append(item);
+  }
+}
+
+// ---------- guide ----------
+
+async function renderGuide() {
+  const chips = $("guide-channels");
+  chips.replaceChildren();
+  for (const channel of state.channels) {
+    const chip = el("button", "chip", pick(channel.name));
+    chip.type = "button";
+    if (channel.id === state.guideChannel) chip.classList.add("selected");
+    chip.addEventListener("click", () => {
+      state.guideChannel = channel.id;
+      renderGuide();
+    });
+    chips.append(chip);
+  }
+  const channel = state.channels.find((c) => c.id === state.guideChannel);
+  const back = Math.max(1, channel?.catchup_days || 0);
+  const days = $("guide-days");
+  days.replaceChildren();
+  const today = localMidnight(Date.now());
+  for (let d = -back; d <= 2; d++) {
+    const label = { "-1": t("yesterday"), 0: t("today"), 1: t("tomorrow") }[d] || dayLabel(today + d * DAY + DAY / 2);
+    const chip = el("button", "chip", label);
+    chip.type = "button";
+    if (d === state.guideDay) chip.classList.add("selected");
+    if (d === state.guideDay) requestAnimationFrame(() => chip.scrollIntoView({ inline: "center", block: "nearest" }));
+    chip.addEventListener("click", () => {
+      state.guideDay = d;
+      renderGuide();
+    });
+    days.append(chip);
+  }
+  const list = $("guide-list");
+  list.replaceChildren(el("li", null, t("loading")));
+  const start = today + state.guideDay * DAY;
+  const answer = await api.guide(start / 1000, 24);
+  const programmes = answer.channels.find((c) => c.id === state.guideChannel)?.programmes || [];
+  list.replaceChildren();
+  const now = Date.now();
+  for (const p of programmes) {
+    const item = el("li");
+    const main = el("div", "main");
+    main.append(el("span", null, pick(p.titles, p.title)));
+    let status = "";
+    if (p.live) {
+      item.classList.add("live");
+      status = t("live");
+    } else if (p.stop * 1000 <= now) {
+      item.classList.add("past");
+      status = p.in_archive ? t("catchup") : "";
+    } else item.classList.add("future");
+    main.append(el("span", "sub state", status));
+    item.append(el("span", "num", clock(p.start * 1000)), main);
+    item.addEventListener("click", () => {
+      if (p.live) playLive(channel);
+      else if (p.stop * 1000 <= now && p.in_archive) playProgramme(p);
+      else $("message").textContent = t(p.stop * 1000 <= now ? "notInArchive" : "notYetAired");
+    });
+    list.append(item);
+    if (p.live) requestAnimationFrame(() => item.scrollIntoView({ block: "center" }));
+  }
+}
+
+function showTab(name) {
+  $("tab-channels").classList.toggle("selected", name === "channels");
+  $("tab-guide").classList.toggle("selected", name === "guide");
+  $("channel-list").hidden = name !== "channels";
+  $("guide").hidden = name !== "guide";
+  if (name === "guide") renderGuide();
+}
+
+// ---------- continue from the TV ----------
+
+async function continueFromTv(code) {
+  $("message").textContent = t("continueOnPhone");
+  try {
+    const where = await api.get(`/api/v1/portal/handoff/${encodeURIComponent(code)}`);
+    history.replaceState(null, "", location.pathname);
+    const p = where.programme;
+    if (where.mode === "live") await play({ channel: where.channel, mode: "live", programmeStart: p ? p.start * 1000 : undefined });
+    else if (where.mode === "catchup" && p) await playProgramme(p, where.position);
+    else if (where.mode === "startover" && p) await play({ channel: where.channel, mode: "startover", start: p.start, programmeStart: p.start * 1000, at: where.position });
+    else await play({ channel: where.channel, mode: "timeshift", start: Math.floor(where.position / 1000), at: where.position });
+  } catch (error) {
+    $("message").textContent = errorText(error);
+  }
+}
+
+// ---------- start-up ----------
+
+function handoffCode() {
+  const match = /continue=([^&]+)/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function start() {
+  try {
+    await loadChannels();
+    await api.get("/api/v1/portal/home"); // is the remembered session still good?
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      api.remember(null);
+      return showLogin();
+    }
+    $("message").textContent = errorText(error);
+  }
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("logout").hidden = false;
+  renderChannels();
+  nowPlaying();
+  const code = handoffCode();
+  if (code) await continueFromTv(code);
+}
+
+function showLogin() {
+  $("app").hidden = true;
+  $("logout").hidden = true;
+  $("login").hidden = false;
+}
+
+$("login").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").textContent = t("loggingIn");
+  try {
+    const answer = await api.post("/api/v1/auth/login", {
+      account: $("login-account").value.trim(),
+      password: $("login-password").value,
+      device: "phone",
+    });
+    api.remember(answer.session);
+    $("login-error").textContent = "";
+    await start();
+  } catch (error) {
+    $("login-error").textContent = errorText(error);
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  player.stop();
+  await api.post("/api/v1/auth/logout").catch(() => {});
+  api.remember(null);
+  showLogin();
+});
+
+$("lang").addEventListener("click", () => {
+  setLanguage(language() === "en" ? "zh-CN" : "en");
+  refreshLanguage();
+});
+
+function refreshLanguage() {
+  translate();
+  $("lang").textContent = language() === "en" ? "中文" : "English";
+  renderChannels();
+  nowPlaying();
+  if (!$("guide").hidden) renderGuide();
+}
+
+$("tab-channels").addEventListener("click", () => showTab("channels"));
+$("tab-guide").addEventListener("click", () => showTab("guide"));
+$("btn-rewind").addEventListener("click", () => player.seekBy(-30));
+$("btn-forward").addEventListener("click", () => player.seekBy(30));
+$("btn-live").addEventListener("click", () => player.goLive());
+$("btn-startover").addEventListener("click", () => {
+  const playing = player.current;
+  const channel = state.channels.find((c) => c.id === playing?.channel);
+  const p = programmeAt(channel, player.position() ?? Date.now());
+  if (p) play({ channel: channel.id, mode: "startover", start: p.start, programmeStart: p.start * 1000 });
+});
+
+// The video's own controls pause live TV too: resume it behind live, from the paused frame.
+// (a pause while a new source replaces the old one comes with readyState 0: not the viewer's)
+$("video").addEventListener("pause", () => {
+  const video = $("video");
+  if (player.mode === "live" && player.pausedLiveAt == null && player.current && video.readyState > 0) {
+    player.pausedLiveAt = player.position() ?? Date.now();
+  }
+});
+$("video").addEventListener("play", () => {
+  if (player.mode === "live" && player.pausedLiveAt != null) player.resume();
+});
+addEventListener("hashchange", () => {
+  const code = handoffCode();
+  if (code && api.session) continueFromTv(code);
+});
+setInterval(() => loadChannels().then(renderChannels).catch(() => {}), 60000);
+
+window.yunjin = { player, state, reporter };
+refreshLanguage();
+if (api.session) start();
+else showLogin();

@@ -24,6 +24,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This QR code belongs to another household's TV.",
         "该二维码属于其他家庭的电视。",
     ),
+    "pin_wrong": ("The current parental PIN is wrong.", "原家长锁密码不正确。"),
+    "bad_pin": ("A parental PIN is 4 to 8 digits.", "家长锁密码应为 4 至 8 位数字。"),
+    "household_not_found": ("No such household.", "该家庭账户不存在。"),
     "handoff_not_playing": (
         "The TV is not playing anything right now.",
         "电视当前没有在播放节目。",

@@ -32,6 +32,7 @@ from yunjin.portal.events import (
 from yunjin.portal.handoff import make_code, read_code, resume_point
 from yunjin.portal.viewing import continue_watching, last_report, record_events
 from yunjin.runtime import Runtime
+from yunjin.subscribers.accounts import AccountError, change_pin
 
 STATIC = Path(__file__).parent / "static"
 HLS_JS = STATIC / "vendor" / "hls.min.js"
@@ -145,7 +146,6 @@ def report_events(
         raise ApiError(400, "bad_event", {"item": bad.item, "reason": bad.reason}) from bad
     with runtime.db.session() as session:
         kept = record_events(session, who, batch.portal, events, now_ms)
-        session.commit()
     return {"kept": kept}
 
 
@@ -173,6 +173,26 @@ def home(request: Request, authorization: Annotated[str | None, Header()] = None
             if item.programme.channel_id in runtime.channels
         ]
     }
+
+
+class PinChange(BaseModel):
+    current: str = Field(default="", max_length=8)
+    new: str = Field(max_length=8)
+
+
+@router.post("/api/v1/household/pin", tags=["portal"])
+def set_pin(
+    request: Request, body: PinChange, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, bool]:
+    """The household changes its parental PIN (the current one is asked for when set)."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    try:
+        with runtime.db.session() as session:
+            change_pin(session, who.household_id, body.current, body.new)
+    except AccountError as error:
+        raise ApiError(403 if error.code == "pin_wrong" else 400, error.code) from error
+    return {"changed": True}
 
 
 def _secret(runtime: Runtime) -> str:

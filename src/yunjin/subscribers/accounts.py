@@ -248,3 +248,17 @@ def remove_device(session: Session, device_id: int) -> Device:
         raise AccountError("device_not_found", f"no device {device_id}")
     session.delete(device)
     return device
+
+
+def change_pin(session: Session, household_id: int, current: str, new: str) -> None:
+    """Set the household's parental PIN; the current one must be given when there is one."""
+    from yunjin.subscribers.passwords import verify_secret
+
+    household = session.get(Household, household_id)
+    if household is None:
+        raise AccountError("household_not_found", f"no household {household_id}")
+    if household.pin_hash is not None and not verify_secret(household.pin_hash, current):
+        raise AccountError("pin_wrong", "the current PIN is wrong")
+    if not PIN.match(new):
+        raise AccountError("bad_pin", "a parental PIN is 4–8 digits")
+    household.pin_hash = hash_secret(new)

@@ -171,6 +171,9 @@ def print_urls(settings: Settings, console: Console) -> None:
         f"""
 [bold]Yunjin 云锦[/] is running / 正在运行 — {base}
 
+  TV portal / 电视门户 (arrows, OK, Back, digits / 方向键、确定、返回、数字键):
+      {base}/tv?mac={DEMO_MAC}&serial={DEMO_SERIAL}
+  Phone portal / 手机门户:                 {base}/m   ({DEMO_ACCOUNT} / {DEMO_PASSWORD})
   M3U for VLC / 频道列表 (VLC 可直接打开):  {base}/playlist.m3u
   Channels API / 频道接口:                 {base}/api/v1/channels
   Health / 健康检查:                       {base}/healthz

@@ -51,16 +51,20 @@ def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, every
 def decode(url: str, seconds: int | None = None) -> tuple[int, str]:
     """Decode a playlist or stream's video with real ffmpeg: (frames decoded, its log).
 
-    ``seconds`` limits a growing playlist; a closed one is read to its end.
+    ``seconds`` limits a growing playlist, read from its first segment as a catch-up player
+    does (ffmpeg would otherwise join three segments from the end, past the time limit);
+    a closed one is read to its end.
     """
     from yunjin.live.ffmpeg import ffmpeg_binary
 
     limit = ["-t", str(seconds)] if seconds else []
+    start = ["-live_start_index", "0"] if seconds else []
     result = subprocess.run(
         [
             ffmpeg_binary(),
             "-hide_banner",
             "-nostdin",
+            *start,
             "-i",
             url,
             *limit,

@@ -22,7 +22,7 @@ check: setup
 	$(BIN)/mypy
 
 bench: setup
-	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx wrk=/usr/bin/wrk
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx wrk=/usr/bin/wrk chromium=/usr/bin/chromium
 	$(BIN)/python -m bench
 
 clean:

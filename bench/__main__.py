@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import live_rps, playlist_lookup, recorder_cpu, subscribers_scale, xmltv_import
+from bench import (
+    live_rps,
+    playlist_lookup,
+    recorder_cpu,
+    subscribers_scale,
+    xmltv_import,
+    zap_time,
+)
 from bench.common import RESULTS_DIR, BenchResult, Metric, machine_facts
 from bench.procs import BenchError, SystemTimes
 from yunjin import __version__
@@ -28,6 +35,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     recorder_cpu.NAME: recorder_cpu.run,
     xmltv_import.NAME: xmltv_import.run,
     subscribers_scale.NAME: subscribers_scale.run,
+    zap_time.NAME: zap_time.run,
 }
 TITLES = {
     playlist_lookup.NAME: playlist_lookup.TITLE,
@@ -35,6 +43,7 @@ TITLES = {
     recorder_cpu.NAME: recorder_cpu.TITLE,
     xmltv_import.NAME: xmltv_import.TITLE,
     subscribers_scale.NAME: subscribers_scale.TITLE,
+    zap_time.NAME: zap_time.TITLE,
 }
 LATEST = RESULTS_DIR / "latest.json"
 

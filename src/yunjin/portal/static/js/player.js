@@ -99,6 +99,8 @@ export class Player {
         startFragPrefetch: true,
         // rather wait on the network than skip to the live edge while time-shifted
         liveMaxLatencyDurationCount: Infinity,
+        // tuning for measurements (bench/zap_time.py): hls.js options kept in this browser
+        ...JSON.parse(localStorage.getItem("yunjin.hlsConfig") || "{}"),
       });
       this.hls = hls;
       hls.on(window.Hls.Events.MANIFEST_PARSED, (_, data) => this.chooseRendition(data));

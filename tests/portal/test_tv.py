@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, yunjin
 from tests.portal.conftest import ACCOUNT, MAC, NEWS, NEWS_LENGTH_S, PASSWORD, SERIAL
 
 SEGMENT_MS = 1000  # tests run with one-second segments
@@ -223,3 +223,67 @@ def test_the_phone_continues_what_the_tv_shows_from_its_qr_code(
     phone.screenshot(path=shots / "phone-continued.png")
     phone.evaluate("window.yunjin.player.stop()")
     phone.context.close()
+
+
+def test_a_wrong_box_is_told_why_in_chinese_and_the_form_works_by_keys(
+    browser: Any, portal_server: Server, shots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{portal_server.base}/tv")
+    page.wait_for_function("window.yunjin.stack()[0] === 'login'", timeout=WAIT_MS)
+    page.keyboard.type(MAC)
+    _press(page, "Enter")  # OK moves to the next field
+    page.keyboard.type("SN-WRONG")
+    _press(page, "Enter", "Enter", "Enter")  # past the optional password to the button: log in
+    page.wait_for_function(
+        "document.getElementById('login-error').textContent === '登录失败。'", timeout=WAIT_MS
+    )
+    page.screenshot(path=shots / "tv-login-refused.png")
+    _press(page, "ArrowUp", "ArrowUp")
+    page.fill("#login-serial", SERIAL)  # correct the serial, as a remote's on-screen keys would
+    _press(page, "ArrowDown", "ArrowDown", "Enter")
+    page.wait_for_function("window.yunjin.stack()[0] === 'home'", timeout=WAIT_MS)
+    context.close()
+
+
+def test_settings_switch_the_language_by_keys(tv: Any, shots: Path) -> None:
+    assert tv.text_content("#home h3") == "正在直播"
+    _press(tv, "ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight", "ArrowRight", "ArrowRight")
+    _press(tv, "Enter")
+    tv.wait_for_function("window.yunjin.stack().at(-1) === 'settings'", timeout=WAIT_MS)
+    _press(tv, "Enter")  # the first setting: language
+    tv.wait_for_function(
+        "document.querySelector('#settings h1').textContent === 'Settings'", timeout=WAIT_MS
+    )
+    tv.screenshot(path=shots / "tv-settings-en.png")
+    _press(tv, "Enter", "Escape")
+    tv.wait_for_function("window.yunjin.stack().at(-1) === 'home'", timeout=WAIT_MS)
+    assert tv.text_content("#home h3") == "正在直播"
+
+
+def test_the_stream_limit_is_a_clear_message_on_the_phone(
+    browser: Any, portal_server: Server, shots: Path
+) -> None:
+    yunjin(portal_server.data, "household", "add", "hh301", "--region", "510104",
+           "--password", "limit-pass-1", "--streams", "1")  # fmt: skip
+    yunjin(portal_server.data, "subscription", "add", "hh301", "basic")
+    phones = [_phone(browser), _phone(browser)]
+    for page in phones:
+        page.goto(f"{portal_server.base}/m")
+        page.wait_for_selector("#login:not([hidden])")
+        page.fill("#login-account", "hh301")
+        page.fill("#login-password", "limit-pass-1")
+        page.tap("#login-submit")
+        page.wait_for_selector("#app:not([hidden]) #channel-list li")
+    phones[0].tap("#channel-list li[data-channel='A.cn']")
+    _playing(phones[0], "A.cn", "live")
+    phones[1].tap("#channel-list li[data-channel='A.cn']")
+    phones[1].wait_for_function(
+        "document.getElementById('message').textContent.includes('最多可同时在 1 个屏幕观看')",
+        timeout=WAIT_MS,
+    )
+    phones[1].screenshot(path=shots / "phone-stream-limit.png")
+    for page in phones:
+        page.evaluate("window.yunjin.player.stop()")
+        page.context.close()

@@ -211,6 +211,19 @@ async function start() {
   if (code) await continueFromTv(code);
 }
 
+// Each phone is its own device of the household (leases and the device list count it),
+// named once per browser: the platform and a random tag.
+function deviceLabel() {
+  let label = localStorage.getItem("yunjin.m.device");
+  if (!label) {
+    const tag = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "web";
+    label = `phone ${platform} ${tag}`.slice(0, 60);
+    localStorage.setItem("yunjin.m.device", label);
+  }
+  return label;
+}
+
 function showLogin() {
   $("app").hidden = true;
   $("logout").hidden = true;
@@ -224,7 +237,7 @@ $("login").addEventListener("submit", async (event) => {
     const answer = await api.post("/api/v1/auth/login", {
       account: $("login-account").value.trim(),
       password: $("login-password").value,
-      device: "phone",
+      device: deviceLabel(),
     });
     api.remember(answer.session);
     $("login-error").textContent = "";

@@ -287,3 +287,22 @@ def test_the_stream_limit_is_a_clear_message_on_the_phone(
     for page in phones:
         page.evaluate("window.yunjin.player.stop()")
         page.context.close()
+
+
+def test_red_starts_the_current_programme_over(tv: Any, portal_server: Server, shots: Path) -> None:
+    _press(tv, "5")
+    _playing(tv, "C.cn", "live")
+    _press(tv, "F1")  # red
+    _playing(tv, "C.cn", "startover")
+    programme_start = tv.evaluate("window.yunjin.player.current.programmeStart")
+    archive_start = portal_server.channel("C.cn")["archive"]["start"] * 1000
+    # the programme began before this test server did: start-over begins where the archive does
+    expected = max(programme_start, archive_start)
+    first = tv.evaluate(
+        """() => {
+            const hls = window.yunjin.player.hls;
+            return hls.levels[hls.currentLevel].details.fragments[0].programDateTime;
+        }"""
+    )
+    assert abs(first - expected) <= SEGMENT_MS, (first, expected)
+    tv.screenshot(path=shots / "tv-startover.png")

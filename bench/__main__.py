@@ -22,6 +22,7 @@ from bench import (
     playlist_lookup,
     recorder_cpu,
     subscribers_scale,
+    vod_search,
     xmltv_import,
     zap_time,
 )
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     xmltv_import.NAME: xmltv_import.run,
     subscribers_scale.NAME: subscribers_scale.run,
     zap_time.NAME: zap_time.run,
+    vod_search.NAME: vod_search.run,
 }
 TITLES = {
     playlist_lookup.NAME: playlist_lookup.TITLE,
@@ -44,6 +46,7 @@ TITLES = {
     xmltv_import.NAME: xmltv_import.TITLE,
     subscribers_scale.NAME: subscribers_scale.TITLE,
     zap_time.NAME: zap_time.TITLE,
+    vod_search.NAME: vod_search.TITLE,
 }
 LATEST = RESULTS_DIR / "latest.json"
 

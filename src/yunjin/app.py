@@ -22,6 +22,7 @@ from yunjin.api.errors import (
 from yunjin.config import Settings
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
+from yunjin.vod import http as vod
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(portal.router)
     app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
+    app.include_router(vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

@@ -85,6 +85,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "device_limit": ("Your household has reached its device limit.", "您的家庭设备数量已达上限。"),
     "admin_required": ("Log in as an administrator.", "请以管理员身份登录。"),
     "role_forbidden": ("Your role ({role}) may not do this.", "您的角色（{role}）无权执行此操作。"),
+    "vod_bad_code": (
+        "Bad code {value!r}: use 1 to 64 lowercase letters, digits, '_' or '-'.",
+        "编码 {value!r} 无效：应为 1 至 64 个小写字母、数字、“_”或“-”。",
+    ),
+    "vod_title_empty": ("A title needs a Chinese name.", "片目必须有中文名称。"),
+    "vod_episode_empty": ("An episode needs a Chinese name.", "剧集的每一集必须有中文名称。"),
+    "vod_category_empty": ("A category needs a Chinese name.", "分类必须有中文名称。"),
+    "vod_name_too_long": (
+        "The name {name!r} is longer than {limit} characters.",
+        "名称 {name!r} 超过 {limit} 个字符。",
+    ),
+    "vod_bad_year": (
+        "Bad year {year}: it must be between {first} and {last}.",
+        "年份 {year} 无效：应在 {first} 至 {last} 之间。",
+    ),
+    "vod_bad_season_number": (
+        "Bad season number {number}: it must be between 1 and {limit}.",
+        "季号 {number} 无效：应在 1 至 {limit} 之间。",
+    ),
+    "vod_bad_episode_number": (
+        "Bad episode number {number}: it must be between 1 and {limit}.",
+        "集号 {number} 无效：应在 1 至 {limit} 之间。",
+    ),
+    "vod_bad_kind": (
+        "Bad title type {kind!r}: use movie or series.",
+        "片目类型 {kind!r} 无效：应为 movie（电影）或 series（剧集）。",
+    ),
+    "vod_bad_age_rating": (
+        "Bad age rating {age}: it must be between 0 and {limit}.",
+        "年龄分级 {age} 无效：应在 0 至 {limit} 之间。",
+    ),
+    "vod_bad_poster": (
+        "Bad poster URL {url!r}: use http(s):// or a path from /.",
+        "海报地址 {url!r} 无效：应以 http(s):// 或 / 开头。",
+    ),
+    "vod_bad_duration": (
+        "Bad duration {seconds} s: it must be positive.",
+        "时长 {seconds} 秒无效：应大于零。",
+    ),
+    "vod_duplicate_category": (
+        "Title {title} lists a category twice.",
+        "片目 {title} 重复列出了同一分类。",
+    ),
+    "vod_title_exists": ("Title {title} already exists.", "片目 {title} 已存在。"),
+    "vod_title_not_found": ("No title {title}.", "片目 {title} 不存在。"),
+    "vod_category_exists": ("Category {category} already exists.", "分类 {category} 已存在。"),
+    "vod_category_not_found": ("No category {category}.", "分类 {category} 不存在。"),
+    "vod_not_a_series": (
+        "Title {title} is a movie: it has no seasons or episodes.",
+        "片目 {title} 是电影，没有季和集。",
+    ),
+    "vod_season_exists": (
+        "Title {title} already has season {season}.",
+        "片目 {title} 已有第 {season} 季。",
+    ),
+    "vod_season_not_found": (
+        "Title {title} has no season {season}.",
+        "片目 {title} 没有第 {season} 季。",
+    ),
+    "vod_episode_exists": (
+        "Title {title} already has episode {episode} in season {season}.",
+        "片目 {title} 第 {season} 季已有第 {episode} 集。",
+    ),
+    "vod_query_empty": (
+        "The search has no letters or characters to look for.",
+        "搜索内容中没有可查找的文字。",
+    ),
     "account_error": ("{detail}", "{detail}"),
     "invalid_request": ("Invalid request: {detail}", "请求无效：{detail}"),
     "not_found": ("Not found.", "未找到。"),

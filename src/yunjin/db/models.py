@@ -299,3 +299,107 @@ class ViewingEvent(Base):
     programme_start_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     portal: Mapped[str] = mapped_column(String(8))
+
+
+def _search_key(length: int) -> String:
+    """A search key column: compared byte-wise (collation "C" in PostgreSQL, as in SQLite)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class VodCategory(Base):
+    """A shelf of the VOD catalog (电影, 纪录片 …), named by a stable code."""
+
+    __tablename__ = "vod_categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+
+
+class VodTitle(Base):
+    """A movie or a series, with its search keys computed once when it is stored.
+
+    ``title_folded``, ``title_en_folded``, ``title_pinyin`` and ``title_initials`` are
+    indexed for exact and prefix matches; matches inside a key go through ``vod_title_keys``
+    (see ``vod/search.py`` and ADR 0016).
+    """
+
+    __tablename__ = "vod_titles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # movie | series
+    title_zh: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    age_rating: Mapped[int] = mapped_column(Integer, default=0)  # minimum age, 0 = all
+    cast_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    poster_url: Mapped[str] = mapped_column(Text, default="")
+    title_folded: Mapped[str] = mapped_column(_search_key(300), index=True)
+    title_en_folded: Mapped[str] = mapped_column(_search_key(300), index=True)
+    title_pinyin: Mapped[str] = mapped_column(_search_key(1200), index=True)
+    title_initials: Mapped[str] = mapped_column(_search_key(300), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VodTitleKey(Base):
+    """A tail of one of a title's search keys: a substring search is a range scan here.
+
+    Keys compare byte-wise, so the range ``[q, q + U+10FFFF)`` holds exactly the keys that
+    start with ``q``; ``whole`` marks a tail that is the whole key.
+    """
+
+    __tablename__ = "vod_title_keys"
+    __table_args__ = (Index("ix_vod_title_keys_key", "key", "title_id", "whole"),)
+
+    title_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_titles.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(_search_key(1200), primary_key=True)
+    whole: Mapped[bool] = mapped_column(Boolean)  # the tail is a whole key (from its start)
+
+
+class VodTitleCategory(Base):
+    __tablename__ = "vod_title_categories"
+
+    title_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_titles.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_categories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class VodSeason(Base):
+    """A season of a series, numbered from 1 within it."""
+
+    __tablename__ = "vod_seasons"
+    __table_args__ = (UniqueConstraint("title_id", "number", name="uq_vod_seasons_title_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("vod_titles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title_zh: Mapped[str] = mapped_column(String(300), default="")
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class VodEpisode(Base):
+    """An episode of a season, numbered from 1 within it."""
+
+    __tablename__ = "vod_episodes"
+    __table_args__ = (
+        UniqueConstraint("season_id", "number", name="uq_vod_episodes_season_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("vod_seasons.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title_zh: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,0 +1,40 @@
+"""The VOD catalog over HTTP: search and a title's page. Public, like the guide."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from yunjin.api.deps import runtime_of
+from yunjin.api.errors import ApiError
+from yunjin.vod.catalog import SEARCH_LIMIT, CatalogError, TitleKind, search_titles, title_view
+
+router = APIRouter()
+
+
+@router.get("/api/v1/vod/search")
+def vod_search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 50,
+    kind: TitleKind | None = None,
+) -> dict[str, Any]:
+    """Titles by characters, pinyin or initials (新闻, xinwenlianbo, XWLB), best first."""
+    with runtime_of(request).db.session() as session:
+        try:
+            hits = search_titles(session, q, limit, kind)
+        except CatalogError as error:
+            raise ApiError(400, error.code, error.values) from error
+    return {"query": q, "titles": [hit.as_json() for hit in hits]}
+
+
+@router.get("/api/v1/vod/titles/{code}")
+def vod_title(request: Request, code: str) -> dict[str, Any]:
+    """A title with its categories, and a series with its seasons and episodes."""
+    with runtime_of(request).db.session() as session:
+        try:
+            view = title_view(session, code)
+        except CatalogError as error:
+            raise ApiError(404, error.code, error.values) from error
+    return view.as_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,18 @@ from yunjin.vod.catalog import TitleDraft, TitleKind, add_episode, add_season, a
 
 
 class Client:
-    """Requests straight into the ASGI app (no lifespan: nothing records, routes only read)."""
+    """Requests straight into the ASGI app (no lifespan: nothing records, routes only read).
+
+    Each request runs its own event loop in a worker thread: the browser tests' Playwright
+    keeps a loop running on the main thread for the whole session.
+    """
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return asyncio.run(self._get(path, **kwargs))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(self._get(path, **kwargs))).result()
 
     async def _get(self, path: str, **kwargs: Any) -> httpx.Response:
         transport = httpx.ASGITransport(app=self.app)

@@ -158,6 +158,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add an area's own messages (kept beside its code); a code may be defined only once."""
+    clash = MESSAGES.keys() & messages.keys()
+    if clash:
+        raise ValueError(f"message codes defined twice: {sorted(clash)}")
+    MESSAGES.update(messages)
+
+
 def message(code: str, language: Language = "en", **values: object) -> str:
     en, zh = MESSAGES[code]
     return (zh if language == "zh-CN" else en).format(**values)

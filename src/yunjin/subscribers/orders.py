@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from yunjin.i18n import MESSAGES
+from yunjin.i18n import register
 
 HOUR_MS = 3_600_000
 
@@ -78,7 +78,7 @@ STATUS_ZH = {
     OrderStatus.REFUNDED: "已退款",
     OrderStatus.CANCELLED: "已取消",
 }
-MESSAGES.update(ORDER_MESSAGES)
+register(ORDER_MESSAGES)
 
 
 @dataclass(frozen=True, slots=True)

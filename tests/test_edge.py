@@ -152,6 +152,24 @@ def test_address_bound_tokens(edge: Edge) -> None:
     assert _both(edge, segment, source="127.0.0.1") == (403, 403)
 
 
+def test_leased_tokens_keep_their_lease(edge: Edge) -> None:
+    """The edge checks the signed lease like the app; without it the token is forged."""
+    expires = int(time.time()) + 600
+    leased = sign(SECRET, "A.cn", expires, lease="7.xc-127.0.0.1")
+    unleased = sign(SECRET, "A.cn", expires).path
+    segment = m3u8.loads(_get(edge.base, f"{unleased}/index.m3u8").text).segments[-1].uri
+    assert _both(edge, f"{leased.path}/{segment}") == (200, 200)
+    # the edge passes a leased playlist to the app, which asks the gate again before renewing
+    # the lease: household 7 does not exist, so it has no active account
+    refused = _get(edge.base, f"{leased.path}/index.m3u8")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "household_suspended"
+    stripped = leased.path.replace("/l/7.xc-127.0.0.1", "")
+    assert _both(edge, f"{stripped}/{segment}") == (403, 403)
+    swapped = leased.path.replace("/l/7.", "/l/8.")
+    assert _both(edge, f"{swapped}/{segment}") == (403, 403)
+
+
 def test_traversal_through_the_edge(edge: Edge) -> None:
     prefix = sign(SECRET, "A.cn", int(time.time()) + 600).path
     for tail in ("../../yunjin.db", "%2e%2e/%2e%2e/yunjin.db", "20261126/00/../../../yunjin.db"):

@@ -30,6 +30,7 @@ SAMPLE = {
     "stream": "1.ts",
     "minutes": "10",
     "moment": "2026-11-26:12-00",
+    "lease": "1.7",
 }
 CONFIG = (
     '[yunjin]\nrequire_tokens = true\ntoken_secret = "gate-secret"\n'

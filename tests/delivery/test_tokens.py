@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,3 +69,38 @@ def test_expired_only_when_the_hash_is_right() -> None:
     )
     assert verify("secret", prefix.binding, "x" * 22, NOW - 1, "A.cn", "", NOW) is Verdict.FORGED
     assert verify("secret", prefix.binding, "short", NOW + 9, "A.cn", "", NOW) is Verdict.FORGED
+
+
+leases = st.from_regex(r"\A[0-9]{1,6}\.(xc-)?[A-Za-z0-9.:_-]{1,20}\Z")
+
+
+def test_a_leased_token_is_what_nginx_computes() -> None:
+    prefix = sign("s3cret", "CCTV1.cn", NOW + 60, lease="42.7")
+    raw = hashlib.md5(f"{NOW + 60}/l/42.7/hls/CCTV1.cn/ s3cret".encode()).digest()
+    assert prefix.token == base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert prefix.path == f"/t/{prefix.token}/{NOW + 60}/l/42.7/hls/CCTV1.cn"
+
+
+@given(channels, leases, leases, st.one_of(st.none(), addresses))
+def test_a_lease_cannot_be_left_off_or_swapped(
+    channel: str, lease: str, other: str, address: str | None
+) -> None:
+    prefix = sign("secret", channel, NOW + 100, address, lease)
+    seen_from = address or "198.51.100.1"
+
+    def verdict(given_lease: str | None) -> Verdict:
+        return verify(
+            "secret", prefix.binding, prefix.token, NOW + 100, channel, seen_from, NOW, given_lease
+        )
+
+    assert verdict(lease) is Verdict.VALID
+    assert verdict(None) is Verdict.FORGED
+    if other != lease:
+        assert verdict(other) is Verdict.FORGED
+
+
+def test_malformed_leases_are_refused() -> None:
+    for bad in ("", "x.1", "1.", "1.a/b", "1." + "a" * 65):
+        assert verify("s", Binding.ANY, "A" * 22, NOW + 1, "A.cn", "", NOW, bad) is Verdict.FORGED
+    with pytest.raises(ValueError, match="not a lease id"):
+        sign("s", "A.cn", NOW, lease="1.a/b")

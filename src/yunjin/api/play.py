@@ -213,16 +213,16 @@ def play(
         raise ApiError(404, "tokens_disabled")
     expires = now_ms // 1000 + runtime.settings.token_ttl_s
     address = client_address(request) if runtime.settings.bind_tokens_to_address else None
-    prefix = sign(secret, channel.tvg_id, expires, address).path
+    lease_id = f"{who.household_id}.{who.device_id}"
+    prefix = sign(secret, channel.tvg_id, expires, address, lease_id).path
     if body.start is None:
         name = "index.m3u8"
     elif body.duration is None:
         name = f"archive-{body.start}-now.m3u8"
     else:
         name = f"archive-{body.start}-{body.duration}.m3u8"
-    lease_id = f"{who.household_id}.{who.device_id}"
     return {
-        "url": f"{runtime.settings.base_url}{prefix}/{name}?lease={lease_id}",
+        "url": f"{runtime.settings.base_url}{prefix}/{name}",
         "expires": expires,
         "lease": lease_id,
     }

@@ -1,14 +1,16 @@
-"""Signed delivery: ``/t/{token}/{expires}/hls/{channel}/…`` and its address-bound ``/ti/``.
+"""Signed delivery: ``/t/{token}/{expires}/hls/{channel}/…``, its address-bound ``/ti/``,
+and either of them held under a lease: ``/t/{token}/{expires}/l/{lease}/hls/{channel}/…``.
 
 The app verifies exactly what an nginx edge with ``secure_link`` verifies
 (``yunjin nginx-config`` writes that edge), then serves the same playlists and
-segments as ``/hls/``; relative segment URIs keep the prefix.
+segments as ``/hls/``; relative segment URIs keep the prefix.  A leased playlist fetch asks
+the gate again and renews the lease; the lease is signed, so it cannot be left off.
 """
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,8 +23,7 @@ from yunjin.runtime import Runtime
 from yunjin.subscribers.entitlements import ChannelTraits, LivePlay, Viewer, can_play
 
 router = APIRouter(tags=["signed delivery"])
-# a device id, or "xc-{address}" for an Xtream app
-LEASE_HOLDER = re.compile(r"^[A-Za-z0-9.:_-]{1,64}$")
+Endpoint = Callable[..., Awaitable[Response]]
 
 
 def client_address(request: Request) -> str:
@@ -35,7 +36,9 @@ def client_address(request: Request) -> str:
     return peer
 
 
-def _check(request: Request, binding: str, token: str, expires: str, channel: str) -> None:
+def _check(
+    request: Request, token: str, expires: str, channel: str, lease: str | None = None
+) -> None:
     secret = runtime_of(request).settings.token_secret
     if secret is None:
         raise ApiError(404, "tokens_disabled")
@@ -43,12 +46,13 @@ def _check(request: Request, binding: str, token: str, expires: str, channel: st
         raise ApiError(403, "token_forged")
     verdict = verify(
         secret,
-        Binding(binding),
+        Binding(request.url.path.split("/", 2)[1]),  # "t" or "ti"
         token,
         int(expires),
         channel,
         client_address(request),
         int(time.time()),
+        lease,
     )
     if verdict is Verdict.EXPIRED:
         raise ApiError(410, "token_expired")
@@ -56,51 +60,61 @@ def _check(request: Request, binding: str, token: str, expires: str, channel: st
         raise ApiError(403, "token_forged")
 
 
-def _binding(request: Request) -> str:
-    return request.url.path.split("/", 2)[1]  # "t" or "ti"
+def _routes(tail: str, head: bool = True) -> Callable[[Endpoint], Endpoint]:
+    """One handler for a tail under every prefix: ``/t/`` and ``/ti/``, with and without a lease."""
+
+    def register(handler: Endpoint) -> Endpoint:
+        for binding in ("t", "ti"):
+            for leased in ("", "/l/{lease}"):
+                path = f"/{binding}/{{token}}/{{expires}}{leased}/hls/{{channel}}/{tail}"
+                router.get(path)(handler)
+                if head:
+                    router.head(path, include_in_schema=False)(handler)
+        return handler
+
+    return register
 
 
-@router.get("/t/{token}/{expires}/hls/{channel}/{name}")
-@router.head("/t/{token}/{expires}/hls/{channel}/{name}", include_in_schema=False)
-@router.get("/ti/{token}/{expires}/hls/{channel}/{name}")
-@router.head("/ti/{token}/{expires}/hls/{channel}/{name}", include_in_schema=False)
+@_routes("{name}")
 async def signed_playlist(
-    request: Request, token: str, expires: str, channel: str, name: str
+    request: Request, token: str, expires: str, channel: str, name: str, lease: str | None = None
 ) -> Response:
-    _check(request, _binding(request), token, expires, channel)
-    lease = request.query_params.get("lease")
+    _check(request, token, expires, channel, lease)
     if lease is not None:
         renew_lease(runtime_of(request), lease, channel)
     return playlist_response(request, channel, name)
 
 
-@router.get("/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}")
-@router.head("/t/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
-@router.get("/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}")
-@router.head("/ti/{token}/{expires}/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
+@_routes("{day}/{hour}/{segment}")
 async def signed_segment(
-    request: Request, token: str, expires: str, channel: str, day: str, hour: str, segment: str
+    request: Request,
+    token: str,
+    expires: str,
+    channel: str,
+    day: str,
+    hour: str,
+    segment: str,
+    lease: str | None = None,
 ) -> Response:
-    _check(request, _binding(request), token, expires, channel)
+    _check(request, token, expires, channel, lease)
     return segment_response(request, channel, day, hour, segment)
 
 
-@router.get("/t/{token}/{expires}/hls/{channel}/keys/{name}")
-@router.get("/ti/{token}/{expires}/hls/{channel}/keys/{name}")
+@_routes("keys/{name}", head=False)
 async def signed_key(
-    request: Request, token: str, expires: str, channel: str, name: str
+    request: Request, token: str, expires: str, channel: str, name: str, lease: str | None = None
 ) -> Response:
     """An encrypted channel's key, for the holder of a token for that channel."""
-    _check(request, _binding(request), token, expires, channel)
+    _check(request, token, expires, channel, lease)
     return key_response(request, channel, name)
 
 
 def renew_lease(runtime: Runtime, lease: str, channel: str) -> None:
     """A playlist fetch under a lease: the gate again (a suspension or a subscription that
     ended mid-programme stops the next playlist), then the lease must still be held."""
-    household_text, _, device_text = lease.partition(".")
+    household_text, _, device_text = lease.partition(".")  # verified with the token
     found = runtime.channels.get(channel)
-    if not (household_text.isdigit() and LEASE_HOLDER.match(device_text)) or found is None:
+    if found is None:
         raise ApiError(403, "lease_lost")
     household = int(household_text)
     # the device and the PIN were checked when playback started; the household's rights now

@@ -194,12 +194,12 @@ def _stream(
     if login.household_id is None:
         if runtime.settings.require_tokens:  # the operator's login plays only in open access
             raise ApiError(403, "token_required")
-        prefix, query = f"/hls/{channel.tvg_id}", ""
+        prefix = f"/hls/{channel.tvg_id}"
     else:
         holder = f"xc-{client_address(request)}"
-        prefix, query = _entitled(runtime, login.household_id, holder, channel, from_ms)
+        prefix = _entitled(runtime, login.household_id, holder, channel, from_ms)
     if extension == "m3u8":
-        return RedirectResponse(f"{prefix}/{name}{query}", status_code=302)
+        return RedirectResponse(f"{prefix}/{name}", status_code=302)
     if extension != "ts":
         raise ApiError(404, "not_found")
     archive = runtime.archives.get(channel.tvg_id)
@@ -223,8 +223,8 @@ def _stream(
 
 def _entitled(
     runtime: Runtime, household_id: int, holder: str, channel: ChannelView, from_ms: int | None
-) -> tuple[str, str]:
-    """The gate and a lease for a household's Xtream stream: a signed prefix and its query."""
+) -> str:
+    """The gate and a lease for a household's Xtream stream: a prefix signed with the lease."""
     traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age)
     what: Playback = LivePlay(traits) if from_ms is None else CatchupPlay(traits, from_ms)
     decision = can_play(runtime.rights(household_id), Viewer(0, uhd=False), what, _now_ms())
@@ -242,9 +242,9 @@ def _entitled(
         )
     secret = runtime.settings.token_secret
     if secret is None:
-        return f"/hls/{channel.tvg_id}", ""
+        return f"/hls/{channel.tvg_id}"
     expires = _now_ms() // 1000 + runtime.settings.token_ttl_s
-    return sign(secret, channel.tvg_id, expires).path, f"?lease={household_id}.{holder}"
+    return sign(secret, channel.tvg_id, expires, lease=f"{household_id}.{holder}").path
 
 
 async def _leased(

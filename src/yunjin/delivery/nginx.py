@@ -12,9 +12,10 @@ from pathlib import Path
 
 CHANNEL = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 SEGMENT = r"\d{8}/\d{2}/\d{10,16}_\d{1,9}_\d{1,19}_\d{1,19}\.ts"
+LEASE = r"(?<lease>(?:/l/\d{1,12}\.[A-Za-z0-9.:_-]{1,64})?)"  # signed with the token
 PREFIX = (
     r"^/(?<binding>ti?)/(?<token>[A-Za-z0-9_-]{22})/(?<expires>\d{1,12})"
-    rf"/hls/(?<channel>{CHANNEL})/"
+    rf"{LEASE}/hls/(?<channel>{CHANNEL})/"
 )
 SIGNED_SEGMENT = rf"{PREFIX}(?<segment>{SEGMENT})$"
 SIGNED = rf"{PREFIX}(keys/)?[^/]+$"  # playlists and keys go to the app
@@ -49,7 +50,7 @@ def render_nginx_config(edge: EdgeConfig) -> str:
             'set $bound "";',
             'if ($binding = "ti") { set $bound $remote_addr; }',
             "secure_link $token,$expires;",
-            f'secure_link_md5 "$expires/hls/$channel/$bound {secret}";',
+            f'secure_link_md5 "$expires$lease/hls/$channel/$bound {secret}";',
             'if ($secure_link = "") { return 403; }',
             'if ($secure_link = "0") { return 410; }',
         )
@@ -57,6 +58,7 @@ def render_nginx_config(edge: EdgeConfig) -> str:
     return f"""# Written by `yunjin nginx-config`: a Yunjin delivery edge.
 # /t/{{token}}/{{expires}}/hls/{{channel}}/…   any address
 # /ti/{{token}}/{{expires}}/hls/{{channel}}/…  bound to the viewer's address
+# either of them with /l/{{lease}} after {{expires}}: a household's leased playback
 # valid → 200, expired → 410, forged / another channel / another address → 403
 user {edge.worker_user};
 worker_processes auto;

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
         default=None, description="Xtream-Codes login until subscribers exist; unset disables it"
     )
     xtream_password: str | None = None
+    task_queue_url: str | None = Field(
+        default=None,
+        description="redis://… for the task queue across machines; huey on SQLite if unset",
+    )
+    task_queue_name: str = Field(default="yunjin", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    serve_worker: bool = Field(default=True, description="run one task consumer in `serve`")
+    vod_watch_dir: Path | None = Field(
+        default=None, description="watch folder of VOD files; data_dir/vod/watch if unset"
+    )
+    vod_job_stale_s: float = Field(
+        default=30.0, ge=2, description="heartbeat age after which a running job is reclaimed"
+    )
+    vod_upload_max_gb: float = Field(default=200.0, gt=0)
+    vod_upload_stale_h: float = Field(
+        default=24.0, gt=0, description="an upload idle this long is purged"
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -83,6 +99,15 @@ class Settings(BaseSettings):
     @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archive"
+
+    @property
+    def vod_dir(self) -> Path:
+        """``sources/``, ``media/``, ``work/`` and ``uploads/`` of VOD (docs/vod-ingest.md)."""
+        return self.data_dir / "vod"
+
+    @property
+    def watch_dir(self) -> Path:
+        return self.vod_watch_dir or self.vod_dir / "watch"
 
     @property
     def base_url(self) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -403,3 +405,86 @@ class VodEpisode(Base):
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     duration_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class VodAsset(Base):
+    """The media of a movie or of an episode: its kept source, probe and published rendition.
+
+    ``code`` names it in URLs and on disk (``vod/sources/{code}/``, ``vod/media/{code}/``);
+    ``state`` is an ``AssetState`` (``vod/assets.py``), ``source_path`` is relative to the
+    data directory.
+    """
+
+    __tablename__ = "vod_assets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("vod_titles.id"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vod_episodes.id"), nullable=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    source_path: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    probe: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uhd: Mapped[bool] = mapped_column(Boolean, default=False)
+    rungs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VodJob(Base):
+    """The transcode of one asset; this row, not the queue's message, is the truth (ADR 0018).
+
+    ``worker_id`` (host:pid) and ``heartbeat_at`` say who runs it and that it still does;
+    ``attempts`` counts claims and fences a worker whose job was reclaimed.
+    """
+
+    __tablename__ = "vod_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_assets.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1
+    fps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    speed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    worker_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class VodUpload(Base):
+    """A resumable upload session: the file arrives in chunks at ``received_bytes``."""
+
+    __tablename__ = "vod_uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    received_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    title_code: Mapped[str] = mapped_column(String(64))
+    title_zh: Mapped[str] = mapped_column(String(300), default="")  # creates a movie if missing
+    season: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    episode: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # UploadState
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("vod_assets.id"), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -512,6 +512,12 @@ def product_add(
     name: Annotated[str, typer.Option(help="name / 名称")],
     kind: Annotated[str, typer.Option(help="channels, uhd, catchup, ppv, vod")],
     channel: Annotated[list[str] | None, typer.Option(help="member channel / 包含频道")] = None,
+    title: Annotated[
+        list[str] | None, typer.Option(help="vod, ppv: member VOD title / 包含点播片目")
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="vod: every title of a category / 包含点播分类")
+    ] = None,
     price_cents: Annotated[int, typer.Option(help="price in fen / 价格（分）")] = 0,
     name_en: Annotated[str | None, typer.Option(help="English name / 英文名")] = None,
     starts: Annotated[
@@ -527,6 +533,8 @@ def product_add(
 
     Pay-per-view products (--kind ppv) have an event window (--starts, --ends; a time
     without an offset is in the configured time zone) or --hours from the purchase.
+    VOD bundles (--kind vod) open --title codes and every title of --category codes;
+    a pay-per-view product may open --title codes (a rental with --hours).
     """
     from yunjin.subscribers.accounts import create_product
     from yunjin.subscribers.entitlements import ProductKind
@@ -553,6 +561,8 @@ def product_add(
             price_cents,
             event=event,
             rental_hours=hours,
+            titles=title or [],
+            categories=category or [],
         ),
     )
     console.print(f"product / 产品 {code}")

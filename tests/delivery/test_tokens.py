@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yunjin.delivery.tokens import Binding, Verdict, sign, verify
+from yunjin.delivery.tokens import Binding, Verdict, VodScope, sign, sign_vod, verify, verify_vod
 
 NOW = 1_795_000_000
 channels = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,20}\Z")
@@ -104,3 +104,52 @@ def test_malformed_leases_are_refused() -> None:
         assert verify("s", Binding.ANY, "A" * 22, NOW + 1, "A.cn", "", NOW, bad) is Verdict.FORGED
     with pytest.raises(ValueError, match="not a lease id"):
         sign("s", "A.cn", NOW, lease="1.a/b")
+
+
+assets = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,15}\Z")
+
+
+def test_a_vod_token_is_what_nginx_computes() -> None:
+    prefix = sign_vod("s3cret", VodScope("ab12cd34"), NOW + 60, lease="42.7")
+    raw = hashlib.md5(f"{NOW + 60}/l/42.7/vod/ab12cd34/ s3cret".encode()).digest()
+    assert prefix.token == base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert prefix.path == f"/t/{prefix.token}/{NOW + 60}/l/42.7/vod/ab12cd34"
+    uhd = sign_vod("s3cret", VodScope("ab12cd34", uhd=True), NOW + 60, "10.0.0.7")
+    raw = hashlib.md5(f"{NOW + 60}/vod/ab12cd34.uhd/10.0.0.7 s3cret".encode()).digest()
+    assert uhd.token == base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert uhd.path.endswith("/vod/ab12cd34.uhd")
+
+
+@given(assets, assets, leases, st.one_of(st.none(), addresses))
+def test_a_vod_token_opens_its_asset_and_scope_only(
+    asset: str, other: str, lease: str, address: str | None
+) -> None:
+    scope = VodScope(asset)
+    prefix = sign_vod("secret", scope, NOW + 100, address, lease)
+    seen_from = address or "198.51.100.1"
+
+    def verdict(text: str, given_lease: str | None = lease) -> Verdict:
+        return verify_vod(
+            "secret", prefix.binding, prefix.token, NOW + 100, text, seen_from, NOW, given_lease
+        )
+
+    assert verdict(asset) is Verdict.VALID
+    assert verdict(f"{asset}.uhd") is Verdict.FORGED  # 4K is not added by editing the URL
+    assert verdict(asset, None) is Verdict.FORGED  # nor the lease left off
+    if other != asset:
+        assert verdict(other) is Verdict.FORGED
+    # a channel of the same name is another resource
+    assert (
+        verify("secret", prefix.binding, prefix.token, NOW + 100, asset, seen_from, NOW, lease)
+        is Verdict.FORGED
+    )
+
+
+def test_vod_scopes_parse() -> None:
+    assert VodScope.parse("ab12") == VodScope("ab12")
+    assert VodScope.parse("ab12.uhd") == VodScope("ab12", uhd=True)
+    for bad in ("", ".uhd", "../x", "AB12", "ab12.uhd.uhd", "ab/12", "a" * 33):
+        assert VodScope.parse(bad) is None
+        assert verify_vod("s", Binding.ANY, "A" * 22, NOW + 1, bad, "", NOW) is Verdict.FORGED
+    with pytest.raises(ValueError, match="not an asset code"):
+        sign_vod("s", VodScope("../x"), NOW)

@@ -14,7 +14,9 @@ from yunjin.subscribers.entitlements import (
     ProductKind,
     Refusal,
     Rights,
+    TitleTraits,
     Viewer,
+    VodPlay,
     can_play,
 )
 
@@ -105,3 +107,110 @@ def test_nothing_plays_without_a_channel_right(
         if decision.allowed and isinstance(what, CatchupPlay):
             assert CATCHUP in grants
             assert days_ago <= 30
+
+
+# -- VOD ----------------------------------------------------------------------------------
+
+FILMS = Grant(ProductKind.VOD, frozenset(), NOW - 30 * DAY, None, titles=frozenset({"liulang"}))
+DOCS = Grant(ProductKind.VOD, frozenset(), NOW - 30 * DAY, None, categories=frozenset({"docs"}))
+RENTAL = Grant(ProductKind.PPV, frozenset(), NOW - 3_600_000, NOW + DAY, frozenset({"fanhua"}))
+MOVIE = TitleTraits("liulang")
+MOVIE_4K = TitleTraits("liulang", uhd=True)
+RATED = TitleTraits("liulang", min_age=16)
+NATURE = TitleTraits("shijie", categories=frozenset({"docs", "nature"}))
+SERIES = TitleTraits("fanhua")
+
+
+@pytest.mark.parametrize(
+    ("grants", "viewer", "title", "refusal", "uhd"),
+    [
+        ((FILMS,), BOX, MOVIE, None, False),
+        ((), BOX, MOVIE, Refusal.NOT_SUBSCRIBED, False),
+        ((DOCS,), BOX, MOVIE, Refusal.NOT_SUBSCRIBED, False),
+        ((DOCS,), BOX, NATURE, None, False),
+        ((RENTAL,), BOX, SERIES, None, False),
+        ((RENTAL,), BOX, MOVIE, Refusal.NOT_SUBSCRIBED, False),
+        ((FILMS,), BOX, RATED, Refusal.PARENTAL_PIN_REQUIRED, False),
+        ((FILMS,), Viewer(1, False, pin_ok=True), RATED, None, False),
+        # 4K is never a refusal: without the add-on or a 4K device, up to 1080p
+        ((FILMS,), UHD_BOX, MOVIE_4K, None, False),
+        ((FILMS, UHD), BOX, MOVIE_4K, None, False),
+        ((FILMS, UHD), UHD_BOX, MOVIE_4K, None, True),
+        ((FILMS, UHD), UHD_BOX, MOVIE, None, False),
+        # a channel bundle opens no title, a title opens no channel
+        (
+            (Grant(ProductKind.CHANNELS, frozenset({"liulang"}), 0, None),),
+            BOX,
+            MOVIE,
+            Refusal.NOT_SUBSCRIBED,
+            False,
+        ),
+    ],
+)
+def test_vod_cases(
+    grants: tuple[Grant, ...],
+    viewer: Viewer,
+    title: TitleTraits,
+    refusal: Refusal | None,
+    uhd: bool,
+) -> None:
+    decision = can_play(_rights(*grants), viewer, VodPlay(title), NOW)
+    assert decision.allowed == (refusal is None)
+    assert decision.refusal == refusal
+    assert decision.uhd == uhd
+
+
+def test_a_title_grant_opens_no_channel() -> None:
+    named = Grant(ProductKind.VOD, frozenset(), 0, None, titles=frozenset({"A.cn"}))
+    rented = Grant(ProductKind.PPV, frozenset(), 0, None, titles=frozenset({"A.cn"}))
+    for grant in (named, rented):
+        assert can_play(_rights(grant), BOX, LivePlay(A), NOW).refusal is Refusal.NOT_SUBSCRIBED
+
+
+def test_a_rental_plays_for_its_hours_only() -> None:
+    assert can_play(_rights(RENTAL), BOX, VodPlay(SERIES), NOW + DAY - 1).allowed
+    late = can_play(_rights(RENTAL), BOX, VodPlay(SERIES), NOW + DAY)
+    assert late.refusal is Refusal.NOT_SUBSCRIBED
+
+
+def test_a_suspended_household_plays_no_title() -> None:
+    decision = can_play(_rights(FILMS, active=False), UHD_BOX, VodPlay(MOVIE), NOW)
+    assert decision.refusal is Refusal.HOUSEHOLD_SUSPENDED
+
+
+titles = st.builds(
+    TitleTraits,
+    st.sampled_from(["liulang", "fanhua", "shijie"]),
+    st.sampled_from([0, 12, 18]),
+    st.booleans(),
+    st.frozensets(st.sampled_from(["docs", "nature", "drama"]), max_size=2),
+)
+
+
+@given(
+    st.lists(st.sampled_from([FILMS, DOCS, RENTAL, UHD, BASIC, UHD_CHANNELS]), max_size=5),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    titles,
+    st.integers(-2, 2).map(lambda days: NOW + days * DAY),
+)
+def test_no_title_plays_without_a_title_right(
+    grants: list[Grant], active: bool, uhd: bool, pin: bool, title: TitleTraits, at_ms: int
+) -> None:
+    decision = can_play(_rights(*grants, active=active), Viewer(1, uhd, pin), VodPlay(title), at_ms)
+    if decision.allowed:
+        assert active
+        assert any(
+            g.kind in (ProductKind.VOD, ProductKind.PPV) and g.covers(at_ms) and g.opens(title)
+            for g in grants
+        )
+        assert pin or title.min_age == 0
+    else:
+        assert not decision.uhd
+    if decision.uhd:  # the 2160p renditions: a 4K title, the add-on now, on a 4K device
+        assert title.uhd
+        assert uhd
+        assert any(g.kind is ProductKind.UHD and g.covers(at_ms) for g in grants)
+    if decision.allowed and title.uhd and uhd and UHD in grants:
+        assert decision.uhd  # and nothing else holds it back

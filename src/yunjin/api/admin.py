@@ -233,6 +233,12 @@ class NewProduct(BaseModel):
     name_en: str = Field(max_length=200)
     kind: ProductKind
     channels: list[str] = Field(default_factory=list, max_length=2000)
+    titles: list[str] = Field(
+        default_factory=list, max_length=20000, description="vod, ppv: VOD title codes"
+    )
+    categories: list[str] = Field(
+        default_factory=list, max_length=500, description="vod: every title of these categories"
+    )
     price_cents: int = Field(default=0, ge=0)
     event_start: int | None = Field(default=None, description="pay-per-view: UTC seconds")
     event_end: int | None = Field(default=None, description="pay-per-view: UTC seconds")
@@ -285,6 +291,8 @@ def create_product(
             body.price_cents,
             event=event,
             rental_hours=body.rental_hours,
+            titles=body.titles,
+            categories=body.categories,
         ),
     )
     return {"code": body.code}

@@ -184,6 +184,29 @@ class ProductChannel(Base):
     channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class ProductTitle(Base):
+    """A VOD title a ``vod`` or ``ppv`` product opens (a series: all its episodes)."""
+
+    __tablename__ = "product_titles"
+    __table_args__ = (Index("ix_product_titles_title_code", "title_code"),)
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ProductCategory(Base):
+    """A VOD category a ``vod`` product opens: every title in it, present and future."""
+
+    __tablename__ = "product_categories"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class Subscription(Base):
     """A household's right to a product between two moments (to: open-ended)."""
 
@@ -487,4 +510,22 @@ class VodUpload(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VodResume(Base):
+    """Where a household stopped in an asset: its players' last reported position."""
+
+    __tablename__ = "vod_resume"
+    __table_args__ = (Index("ix_vod_resume_household_updated", "household_id", "updated_at"),)
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    position_s: Mapped[float] = mapped_column(Float)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    device_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,16 +1,24 @@
 """Path-prefix tokens in the shape nginx's stock ``secure_link_md5`` verifies.
 
-A token covers one channel's playlists, segments and keys until it expires::
+A token covers one resource — a channel's playlists, segments and keys, or a VOD asset's
+playlists, segments and pictures — until it expires::
 
     /t/{token}/{expires}/hls/{channel}/...           any client address
     /ti/{token}/{expires}/hls/{channel}/...          bound to the client's address
     /t/{token}/{expires}/l/{lease}/hls/{channel}/... held under a concurrency lease
+    /t/{token}/{expires}/l/{lease}/vod/{asset}/...   a VOD asset, up to 1080p
+    /t/{token}/{expires}/l/{lease}/vod/{asset}.uhd/... the same with its 2160p renditions
 
-    token = base64url(md5("{expires}{lease_part}/hls/{channel}/{address} {secret}")), no padding
+    token = base64url(md5("{expires}{lease_part}/{resource}/{address} {secret}")), no padding
 
-where ``address`` is empty for ``/t/`` and ``lease_part`` is ``/l/{lease}`` or empty.  nginx
-computes exactly this with ``secure_link_md5 "$expires$lease/hls/$channel/$bound $secret"``,
+where ``resource`` is ``hls/{channel}`` or ``vod/{scope}``, ``address`` is empty for ``/t/``
+and ``lease_part`` is ``/l/{lease}`` or empty.  nginx computes exactly this with
+``secure_link_md5 "$expires$lease/hls/$channel/$bound $secret"`` (``/vod/$scope/`` for VOD),
 so an edge and the app accept and refuse the same URLs.  Comparisons are timing-safe.
+
+A VOD scope is the asset's code, or the code with ``.uhd`` when the gate allowed the 4K
+renditions: the right to 4K is signed too, so the edge can refuse 2160p segments to a token
+issued without it (ADR 0019).
 
 A household's playback is always leased: the lease is part of what is signed, so it cannot be
 stripped from the URL to escape the gate's re-check and the stream limit (ADR 0010).
@@ -29,6 +37,8 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # "{household}.{holder}": a device id, or "xc-{address}" for an Xtream app
 LEASE = re.compile(r"^[0-9]{1,12}\.[A-Za-z0-9.:_-]{1,64}$")
+ASSET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # a VOD asset's public code
+UHD_SCOPE = ".uhd"
 
 
 class Binding(enum.StrEnum):
@@ -47,24 +57,51 @@ class SignedPrefix:
     binding: Binding
     token: str
     expires: int
-    channel: str
+    resource: str  # "hls/{channel}" or "vod/{scope}"
     lease: str | None = None
 
     @property
     def path(self) -> str:
-        """The URL prefix that replaces ``/hls/{channel}`` for the holder of the token."""
+        """The URL prefix that replaces ``/hls/{channel}`` (``/vod/{asset}``) for the holder."""
         lease = _lease_part(self.lease)
-        return f"/{self.binding.value}/{self.token}/{self.expires}{lease}/hls/{self.channel}"
+        return f"/{self.binding.value}/{self.token}/{self.expires}{lease}/{self.resource}"
+
+
+@dataclass(frozen=True, slots=True)
+class VodScope:
+    """What a VOD token opens: one asset, with or without its 2160p renditions."""
+
+    asset: str
+    uhd: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.asset}{UHD_SCOPE}" if self.uhd else self.asset
+
+    @classmethod
+    def parse(cls, text: str) -> VodScope | None:
+        asset = text.removesuffix(UHD_SCOPE)
+        return cls(asset, asset != text) if ASSET.match(asset) else None
 
 
 def _lease_part(lease: str | None) -> str:
     return f"/l/{lease}" if lease else ""
 
 
-def _digest(secret: str, expires: int, channel: str, address: str, lease: str | None) -> str:
-    material = f"{expires}{_lease_part(lease)}/hls/{channel}/{address} {secret}".encode()
+def _digest(secret: str, expires: int, resource: str, address: str, lease: str | None) -> str:
+    material = f"{expires}{_lease_part(lease)}/{resource}/{address} {secret}".encode()
     raw = hashlib.md5(material, usedforsecurity=False).digest()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _signed(
+    secret: str, resource: str, expires: int, address: str | None, lease: str | None
+) -> SignedPrefix:
+    if lease is not None and not LEASE.match(lease):
+        raise ValueError(f"not a lease id: {lease!r}")
+    binding = Binding.ADDRESS if address else Binding.ANY
+    token = _digest(secret, expires, resource, address or "", lease)
+    return SignedPrefix(binding, token, expires, resource, lease)
 
 
 def sign(
@@ -74,11 +111,20 @@ def sign(
     address and held under a lease."""
     if not CHANNEL.match(channel):
         raise ValueError(f"not a channel id: {channel!r}")
-    if lease is not None and not LEASE.match(lease):
-        raise ValueError(f"not a lease id: {lease!r}")
-    binding = Binding.ADDRESS if address else Binding.ANY
-    token = _digest(secret, expires, channel, address or "", lease)
-    return SignedPrefix(binding, token, expires, channel, lease)
+    return _signed(secret, f"hls/{channel}", expires, address, lease)
+
+
+def sign_vod(
+    secret: str,
+    scope: VodScope,
+    expires: int,
+    address: str | None = None,
+    lease: str | None = None,
+) -> SignedPrefix:
+    """A prefix for a VOD asset (``/vod/{asset}`` or ``/vod/{asset}.uhd``), as :func:`sign`."""
+    if not ASSET.match(scope.asset):
+        raise ValueError(f"not an asset code: {scope.asset!r}")
+    return _signed(secret, f"vod/{scope.text}", expires, address, lease)
 
 
 def verify(
@@ -92,12 +138,43 @@ def verify(
     lease: str | None = None,
 ) -> Verdict:
     """What nginx's secure_link would decide for this request."""
-    if not TOKEN.match(token) or not CHANNEL.match(channel):
+    if not CHANNEL.match(channel):
+        return Verdict.FORGED
+    return _verify(secret, binding, token, expires, f"hls/{channel}", address, now_s, lease)
+
+
+def verify_vod(
+    secret: str,
+    binding: Binding,
+    token: str,
+    expires: int,
+    scope: str,
+    address: str,
+    now_s: int,
+    lease: str | None = None,
+) -> Verdict:
+    """:func:`verify` for a VOD prefix; ``scope`` as it stands in the path."""
+    if VodScope.parse(scope) is None:
+        return Verdict.FORGED
+    return _verify(secret, binding, token, expires, f"vod/{scope}", address, now_s, lease)
+
+
+def _verify(
+    secret: str,
+    binding: Binding,
+    token: str,
+    expires: int,
+    resource: str,
+    address: str,
+    now_s: int,
+    lease: str | None,
+) -> Verdict:
+    if not TOKEN.match(token):
         return Verdict.FORGED
     if lease is not None and not LEASE.match(lease):
         return Verdict.FORGED
     bound_to = address if binding is Binding.ADDRESS else ""
-    expected = _digest(secret, expires, channel, bound_to, lease)
+    expected = _digest(secret, expires, resource, bound_to, lease)
     if not hmac.compare_digest(expected.encode(), token.encode()):
         return Verdict.FORGED
     if expires < now_s:

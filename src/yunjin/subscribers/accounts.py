@@ -14,9 +14,13 @@ from yunjin.db.models import (
     Household,
     Order,
     Product,
+    ProductCategory,
     ProductChannel,
+    ProductTitle,
     Region,
     Subscription,
+    VodCategory,
+    VodTitle,
 )
 from yunjin.subscribers.entitlements import Grant, ProductKind, Rights
 from yunjin.subscribers.orders import OrderStatus
@@ -142,8 +146,16 @@ def create_product(
     *,
     event: tuple[datetime, datetime] | None = None,
     rental_hours: int | None = None,
+    titles: list[str] | None = None,
+    categories: list[str] | None = None,
 ) -> Product:
-    """A product; a pay-per-view one is sold for an ``event`` window or ``rental_hours``."""
+    """A product; a pay-per-view one is sold for an ``event`` window or ``rental_hours``.
+
+    Members: ``channels`` for channel bundles and pay-per-view; VOD ``titles`` (codes; a
+    series opens all its episodes) for VOD bundles and pay-per-view; VOD ``categories``
+    (every title in them, now and later) for VOD bundles.
+    """
+    _check_members(session, kind, channels, titles or [], categories or [])
     if price_cents < 0:
         raise AccountError("bad_price", "a price is not negative")
     if kind is ProductKind.PPV and (event is None) == (rental_hours is None):
@@ -173,7 +185,39 @@ def create_product(
         raise AccountError("product_exists", f"product {code} exists") from error
     for channel in sorted(set(channels)):
         session.add(ProductChannel(product_id=product.id, channel_id=channel))
+    for title in sorted(set(titles or [])):
+        session.add(ProductTitle(product_id=product.id, title_code=title))
+    for category in sorted(set(categories or [])):
+        session.add(ProductCategory(product_id=product.id, category_code=category))
     return product
+
+
+def _check_members(
+    session: Session,
+    kind: ProductKind,
+    channels: list[str],
+    titles: list[str],
+    categories: list[str],
+) -> None:
+    """Which members a kind of product may have, and that the VOD ones exist."""
+    if channels and kind is ProductKind.VOD:
+        raise AccountError("bad_members", "a vod product has titles and categories, no channels")
+    if titles and kind not in (ProductKind.VOD, ProductKind.PPV):
+        raise AccountError("bad_members", f"a {kind.value} product has no VOD titles")
+    if categories and kind is not ProductKind.VOD:
+        raise AccountError("bad_members", "only a vod product opens whole categories")
+    if titles:
+        found = set(session.scalars(select(VodTitle.code).where(VodTitle.code.in_(titles))))
+        missing = sorted(set(titles) - found)
+        if missing:
+            raise AccountError("title_not_found", f"no VOD title {', '.join(missing)}")
+    if categories:
+        found = set(
+            session.scalars(select(VodCategory.code).where(VodCategory.code.in_(categories)))
+        )
+        missing = sorted(set(categories) - found)
+        if missing:
+            raise AccountError("category_not_found", f"no VOD category {', '.join(missing)}")
 
 
 def subscribe(
@@ -224,16 +268,46 @@ def load_rights(session: Session, household_id: int) -> Rights:
                 select(ProductChannel.channel_id).where(ProductChannel.product_id == product_id)
             )
         )
+    titles, categories = _vod_members(
+        session, {row.id for row in rows if row.kind in (ProductKind.VOD, ProductKind.PPV)}
+    )
     grants = tuple(
         Grant(
             ProductKind(row.kind),
             channels[row.id],
             _ms(row.valid_from),
             None if row.valid_to is None else _ms(row.valid_to),
+            titles.get(row.id, frozenset()),
+            categories.get(row.id, frozenset()),
         )
         for row in rows
     )
     return Rights(household_id, household.status == "active", grants)
+
+
+def _vod_members(
+    session: Session, product_ids: set[int]
+) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
+    """The titles and categories of VOD and pay-per-view products, two queries for all."""
+    titles: dict[int, set[str]] = {}
+    categories: dict[int, set[str]] = {}
+    if product_ids:
+        for product_id, code in session.execute(
+            select(ProductTitle.product_id, ProductTitle.title_code).where(
+                ProductTitle.product_id.in_(product_ids)
+            )
+        ):
+            titles.setdefault(product_id, set()).add(code)
+        for product_id, code in session.execute(
+            select(ProductCategory.product_id, ProductCategory.category_code).where(
+                ProductCategory.product_id.in_(product_ids)
+            )
+        ):
+            categories.setdefault(product_id, set()).add(code)
+    return (
+        {key: frozenset(value) for key, value in titles.items()},
+        {key: frozenset(value) for key, value in categories.items()},
+    )
 
 
 def _ms(moment: datetime) -> int:

@@ -1,6 +1,8 @@
 """The one gate: may this household, on this device, play this, now?  (Pure.)
 
 Every playback route asks :func:`can_play`; no route reads subscriptions itself.
+Live and catch-up need a channel in a ``channels`` or ``ppv`` grant; a VOD title needs a
+``vod`` grant naming it (or one of its categories) or a ``ppv`` grant naming it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ class ProductKind(enum.StrEnum):
     CHANNELS = "channels"  # a bundle of live channels
     UHD = "uhd"  # the 4K add-on
     CATCHUP = "catchup"  # the right to catch-up and time-shift
-    PPV = "ppv"  # one pay-per-view event or channel, bought for a window
-    VOD = "vod"  # a VOD bundle (with the VOD issue)
+    PPV = "ppv"  # a pay-per-view event, channel or title, bought for a window or hours
+    VOD = "vod"  # a VOD bundle: titles, and every title of some categories
 
 
 class Refusal(enum.StrEnum):
@@ -29,17 +31,27 @@ class Refusal(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """One subscription or order: a product's right over ``[valid_from_ms, valid_to_ms)``."""
+    """One subscription or order: a product's right over ``[valid_from_ms, valid_to_ms)``.
+
+    Members: channels (``channels``, ``ppv``), VOD titles (``vod``, ``ppv``) and VOD
+    categories, every title in them (``vod``), all by their codes.
+    """
 
     kind: ProductKind
     channels: frozenset[str]
     valid_from_ms: int
     valid_to_ms: int | None  # None: until cancelled
+    titles: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
 
     def covers(self, at_ms: int) -> bool:
         return self.valid_from_ms <= at_ms and (
             self.valid_to_ms is None or at_ms < self.valid_to_ms
         )
+
+    def opens(self, title: TitleTraits) -> bool:
+        """A member of this grant: the title itself, or one of its categories."""
+        return title.code in self.titles or not self.categories.isdisjoint(title.categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +92,32 @@ class CatchupPlay:
     broadcast_ms: int
 
 
-Playback = LivePlay | CatchupPlay
+@dataclass(frozen=True, slots=True)
+class TitleTraits:
+    """A VOD title as the gate sees it: its code, minimum age, whether a 2160p rendition
+    exists, and the categories it sits in."""
+
+    code: str
+    min_age: int = 0
+    uhd: bool = False
+    categories: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class VodPlay:
+    """A movie, or an episode of a series (the series' title is what is sold)."""
+
+    title: TitleTraits
+
+
+Playback = LivePlay | CatchupPlay | VodPlay
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     refusal: Refusal | None = None
+    uhd: bool = False  # VOD: the 2160p renditions may be served (the 4K add-on, a 4K device)
 
     @classmethod
     def no(cls, refusal: Refusal) -> Decision:
@@ -106,9 +137,12 @@ def _holds(rights: Rights, kinds: tuple[ProductKind, ...], channel: str | None, 
 
 
 def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Decision:
-    """The gate.  Order of checks: account, channel right, catch-up, 4K, parental PIN."""
+    """The gate.  Order of checks: account, channel right, catch-up, 4K, parental PIN;
+    for VOD: account, title right, parental PIN, then which renditions."""
     if not rights.active:
         return Decision.no(Refusal.HOUSEHOLD_SUSPENDED)
+    if isinstance(what, VodPlay):
+        return _can_play_title(rights, viewer, what.title, at_ms)
     channel = what.channel
     watching = (ProductKind.CHANNELS, ProductKind.PPV)
     if not _holds(rights, watching, channel.tvg_id, at_ms):
@@ -126,3 +160,21 @@ def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Deci
     if channel.min_age > 0 and not viewer.pin_ok:
         return Decision.no(Refusal.PARENTAL_PIN_REQUIRED)
     return YES
+
+
+def _can_play_title(rights: Rights, viewer: Viewer, title: TitleTraits, at_ms: int) -> Decision:
+    """A VOD title: opened by a ``vod`` or ``ppv`` grant valid now, rated titles behind the
+    PIN.  4K is not a refusal: without the add-on or a 4K device the title plays up to
+    1080p, and ``uhd`` says whether its 2160p renditions may be served."""
+    opened = any(
+        grant.kind in (ProductKind.VOD, ProductKind.PPV)
+        and grant.covers(at_ms)
+        and grant.opens(title)
+        for grant in rights.grants
+    )
+    if not opened:
+        return Decision.no(Refusal.NOT_SUBSCRIBED)
+    if title.min_age > 0 and not viewer.pin_ok:
+        return Decision.no(Refusal.PARENTAL_PIN_REQUIRED)
+    uhd = title.uhd and viewer.uhd and _holds(rights, (ProductKind.UHD,), None, at_ms)
+    return Decision(True, None, uhd)

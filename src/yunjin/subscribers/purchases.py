@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from yunjin.db.models import Channel, Household, Order, Product, ProductChannel
+from yunjin.db.models import (
+    Channel,
+    Household,
+    Order,
+    Product,
+    ProductChannel,
+    ProductTitle,
+    VodTitle,
+)
 from yunjin.i18n import both
 from yunjin.subscribers.entitlements import ProductKind
 from yunjin.subscribers.orders import (
@@ -66,13 +74,21 @@ class Placed:
 
 
 def offer_of(session: Session, product: Product) -> Offer:
-    """A product's terms of sale, rated when any member channel asks for the parental PIN."""
+    """A product's terms of sale, rated when any member channel or VOD title asks for the
+    parental PIN."""
     rated = session.scalar(
         select(Channel.id)
         .join(ProductChannel, ProductChannel.channel_id == Channel.tvg_id)
         .where(ProductChannel.product_id == product.id, Channel.min_age > 0)
         .limit(1)
     )
+    if rated is None:
+        rated = session.scalar(
+            select(VodTitle.id)
+            .join(ProductTitle, ProductTitle.title_code == VodTitle.code)
+            .where(ProductTitle.product_id == product.id, VodTitle.age_rating > 0)
+            .limit(1)
+        )
     event = (
         Window(_ms(product.event_start), _ms(product.event_end))
         if product.event_start is not None and product.event_end is not None

@@ -14,7 +14,11 @@ from yunjin.i18n import both, preferred_language
 
 
 class ApiError(Exception):
-    """An error a route raises; rendered as ``{"error": {...}}`` with its status."""
+    """An error a route raises; rendered as ``{"error": {...}}`` with its status.
+
+    ``message`` names the text when it differs from the code (one code, a wording per area:
+    ``not_subscribed`` for a channel or for a VOD title).
+    """
 
     def __init__(
         self,
@@ -22,18 +26,25 @@ class ApiError(Exception):
         code: str,
         values: Mapping[str, object] | None = None,
         extra: Mapping[str, object] | None = None,
+        message: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.values = dict(values or {})
         self.extra = dict(extra or {})
+        self.message = message or code
         super().__init__(code)
 
 
 def error_body(
-    request: Request, code: str, extra: Mapping[str, object] | None = None, **values: object
+    request: Request,
+    code: str,
+    extra: Mapping[str, object] | None = None,
+    *,
+    message_code: str | None = None,
+    **values: object,
 ) -> dict[str, Any]:
-    messages = both(code, **values)
+    messages = both(message_code or code, **values)
     language = preferred_language(request.headers.get("accept-language"))
     return {
         "error": {
@@ -48,7 +59,8 @@ def error_body(
 async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     return JSONResponse(
-        error_body(request, error.code, error.extra, **error.values), status_code=error.status
+        error_body(request, error.code, error.extra, message_code=error.message, **error.values),
+        status_code=error.status,
     )
 
 

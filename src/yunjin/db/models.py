@@ -529,3 +529,193 @@ class VodResume(Base):
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     device_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- newsroom (converged media centres, issue #7; docs/newsroom.md) --------------------
+
+
+class NewsroomTenant(Base):
+    """A media centre (融媒体中心) of a region: the province's brand, a prefecture, a county.
+
+    ``parent_code`` is the centre above (its region's parent), so centres form a tree;
+    ``review_levels`` is how many of 初审/复审/终审 its stories pass (1–3).
+    """
+
+    __tablename__ = "newsroom_tenants"
+
+    code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("newsroom_tenants.code"), nullable=True, index=True
+    )
+    level: Mapped[str] = mapped_column(String(16))  # province, prefecture, county
+    review_levels: Mapped[int] = mapped_column(Integer, default=3)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomStaff(Base):
+    """A person who works in one or more media centres (their roles: ``NewsroomGrant``)."""
+
+    __tablename__ = "newsroom_staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomGrant(Base):
+    """One role of one person in one media centre."""
+
+    __tablename__ = "newsroom_grants"
+    __table_args__ = (Index("ix_newsroom_grants_tenant", "tenant_code"),)
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)  # terms.Role
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomSession(Base):
+    """A logged-in staff member; only the token's hash is stored."""
+
+    __tablename__ = "newsroom_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_staff.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NewsroomTopic(Base):
+    """A planned story (选题) in a centre's planning queue; ``source`` staff or, later, tip."""
+
+    __tablename__ = "newsroom_topics"
+    __table_args__ = (Index("ix_newsroom_topics_tenant_state", "tenant_code", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="staff")
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("newsroom_staff.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomAssignment(Base):
+    """A topic given to a reporter."""
+
+    __tablename__ = "newsroom_assignments"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"), primary_key=True)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomStory(Base):
+    """A story of a centre: the state of its working version and which version is live.
+
+    ``working_version`` moves through review (``newsroom/workflow.py``); ``live_version``
+    is what the public sees (None: nothing). ``author_id`` wrote the working version;
+    ``approvals`` are the staff ids who approved it so far, in stage order.
+    """
+
+    __tablename__ = "newsroom_stories"
+    __table_args__ = (
+        Index("ix_newsroom_stories_tenant_state", "tenant_code", "state"),
+        Index("ix_newsroom_stories_state_publish_at", "state", "publish_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    kind: Mapped[str] = mapped_column(String(16))  # content.Kind
+    state: Mapped[str] = mapped_column(String(16))  # terms.StoryState
+    review_levels: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    approvals: Mapped[list[int]] = mapped_column(JSON, default=list)
+    working_version: Mapped[int] = mapped_column(Integer)
+    live_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("newsroom_topics.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomVersion(Base):
+    """One version of a story's content; every version is kept."""
+
+    __tablename__ = "newsroom_versions"
+    __table_args__ = (
+        UniqueConstraint("story_id", "number", name="uq_newsroom_versions_story_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("newsroom_stories.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised
+    images: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    video_asset: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a VOD asset
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomRecommendation(Base):
+    """A published story proposed for the front page of a zone above its centre."""
+
+    __tablename__ = "newsroom_recommendations"
+    __table_args__ = (
+        UniqueConstraint("story_id", "zone_code", name="uq_newsroom_recommendations_story_zone"),
+        Index("ix_newsroom_recommendations_zone_state", "zone_code", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("newsroom_stories.id", ondelete="CASCADE"))
+    zone_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    state: Mapped[str] = mapped_column(String(16))  # syndication.RecommendationState
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("newsroom_staff.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class NewsroomAudit(Base):
+    """The audit trail: who did what to a story (or a recommendation of it), when, from
+    which state to which, what changed and why."""
+
+    __tablename__ = "newsroom_audit"
+    __table_args__ = (Index("ix_newsroom_audit_story", "story_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(ForeignKey("newsroom_stories.id", ondelete="CASCADE"))
+    recommendation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tenant_code: Mapped[str] = mapped_column(String(6))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsroom_staff.id"), nullable=True
+    )  # None: the scheduler
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")

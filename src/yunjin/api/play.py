@@ -161,7 +161,8 @@ def logout_route(
         return {"logged_out": logout(session, _bearer(authorization))}
 
 
-def _viewer(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
+def viewer_of(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
+    """The device asking, and whether ``pin`` is the household's parental PIN."""
     with runtime.db.session() as session:
         device = session.get(Device, who.device_id)
         household = session.get(Household, who.household_id)
@@ -187,7 +188,7 @@ def play(
         LivePlay(traits) if body.start is None else CatchupPlay(traits, body.start * 1000)
     )
     decision = can_play(
-        runtime.rights(who.household_id), _viewer(runtime, who, body.pin), what, now_ms
+        runtime.rights(who.household_id), viewer_of(runtime, who, body.pin), what, now_ms
     )
     if not decision.allowed:
         assert decision.refusal is not None
@@ -197,23 +198,12 @@ def play(
             else {}
         )
         raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id}, extra=extra)
-    limit = runtime.stream_limit(who.household_id)
-    lease = runtime.leases.acquire(who.household_id, str(who.device_id), limit)
-    if not lease.granted:
-        names = _device_names(runtime, [int(h) for h in lease.holders if h.isdigit()])
-        names += [h for h in lease.holders if not h.isdigit()]  # Xtream apps, by address
-        raise ApiError(
-            409,
-            "stream_limit",
-            {"limit": limit, "holders": ", ".join(names)},
-            extra={"limit": limit, "holders": names},
-        )
+    lease_id = hold_lease(runtime, who)
     secret = runtime.settings.token_secret
     if secret is None:
         raise ApiError(404, "tokens_disabled")
     expires = now_ms // 1000 + runtime.settings.token_ttl_s
     address = client_address(request) if runtime.settings.bind_tokens_to_address else None
-    lease_id = f"{who.household_id}.{who.device_id}"
     prefix = sign(secret, channel.tvg_id, expires, address, lease_id).path
     if body.start is None:
         name = "index.m3u8"
@@ -236,6 +226,23 @@ def stop(
     who = current_session(runtime, authorization)
     runtime.leases.release(who.household_id, str(who.device_id))
     return {"stopped": True}
+
+
+def hold_lease(runtime: Runtime, who: SessionInfo) -> str:
+    """A place in the household's stream limit for this device (one per device, whatever it
+    plays), or 409 ``stream_limit`` naming the limit and who holds it; the lease's id."""
+    limit = runtime.stream_limit(who.household_id)
+    lease = runtime.leases.acquire(who.household_id, str(who.device_id), limit)
+    if not lease.granted:
+        names = _device_names(runtime, [int(h) for h in lease.holders if h.isdigit()])
+        names += [h for h in lease.holders if not h.isdigit()]  # Xtream apps, by address
+        raise ApiError(
+            409,
+            "stream_limit",
+            {"limit": limit, "holders": ", ".join(names)},
+            extra={"limit": limit, "holders": names},
+        )
+    return f"{who.household_id}.{who.device_id}"
 
 
 def _device_names(runtime: Runtime, ids: list[int]) -> list[str]:

@@ -1,14 +1,17 @@
 """An nginx edge that verifies Yunjin's tokens with stock ``secure_link`` (pure rendering).
 
-Segments are served by nginx straight from the archive; playlists are passed to
-the app, which renders them (and verifies the token again, with the viewer's
-address from X-Real-IP).
+Segments are served by nginx straight from the archive, and VOD segments, init segments and
+pictures straight from the published media; playlists are passed to the app, which renders
+them (and verifies the token again, with the viewer's address from X-Real-IP). A VOD token
+without ``.uhd`` in its scope opens no rendition above 1080p, at the edge as in the app.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from yunjin.vod.master import RUNG, UHD_RUNG
 
 CHANNEL = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 SEGMENT = r"\d{8}/\d{2}/\d{10,16}_\d{1,9}_\d{1,19}_\d{1,19}\.ts"
@@ -19,6 +22,15 @@ PREFIX = (
 )
 SIGNED_SEGMENT = rf"{PREFIX}(?<segment>{SEGMENT})$"
 SIGNED = rf"{PREFIX}(keys/)?[^/]+$"  # playlists and keys go to the app
+VOD_PREFIX = (
+    r"^/(?<binding>ti?)/(?<token>[A-Za-z0-9_-]{22})/(?<expires>\d{1,12})"
+    rf"{LEASE}/vod/(?<asset>[a-z0-9][a-z0-9_-]{{0,31}})(?<uhd>(?:\.uhd)?)/"
+)
+VOD_MEDIA = (
+    rf"{VOD_PREFIX}(?<file>(?<rung>{RUNG})/[A-Za-z0-9_-]{{1,64}}\.(?:ts|m4s|mp4)"
+    r"|(?:poster|sprite)\.jpg|sprite\.vtt)$"
+)
+VOD_PLAYLIST = rf"{VOD_PREFIX}(?:{RUNG}/)?[A-Za-z0-9_-]{{1,64}}\.m3u8$"  # to the app
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +41,7 @@ class EdgeConfig:
     secret: str
     runtime_dir: Path  # pid, logs and temp files
     worker_user: str = "root"
+    vod_media_dir: Path | None = None  # published VOD ({data_dir}/vod/media); None: no VOD
 
 
 def _checked(text: str) -> str:
@@ -40,25 +53,60 @@ def _checked(text: str) -> str:
     return text
 
 
-def render_nginx_config(edge: EdgeConfig) -> str:
-    archive = str(edge.archive_dir).rstrip("/")
-    run = str(edge.runtime_dir).rstrip("/")
-    secret = _checked(edge.secret)
-    checks = "\n".join(
+def _checks(secret: str, resource: str, *after: str) -> str:
+    """Verify the token for ``resource`` (nginx variables), then the lines ``after``."""
+    return "\n".join(
         "            " + line
         for line in (
             'set $bound "";',
             'if ($binding = "ti") { set $bound $remote_addr; }',
             "secure_link $token,$expires;",
-            f'secure_link_md5 "$expires$lease/hls/$channel/$bound {secret}";',
+            f'secure_link_md5 "$expires$lease/{resource}/$bound {secret}";',
             'if ($secure_link = "") { return 403; }',
             'if ($secure_link = "0") { return 410; }',
+            *after,
         )
     )
+
+
+def _vod_locations(media: Path, secret: str) -> str:
+    checks = _checks(secret, "vod/$asset$uhd")
+    # a 4K rendition under a scope without ".uhd": refused after the token, as the app does
+    uhd_only = _checks(
+        secret,
+        "vod/$asset$uhd",
+        'set $tier "$uhd:$rung";',
+        f'if ($tier ~ "^:{UHD_RUNG}$") {{ return 403; }}',
+    )
+    return f"""
+        # VOD segments, init segments and pictures: straight from the published media
+        location ~ "{VOD_MEDIA}" {{
+{uhd_only}
+            alias {str(media).rstrip("/")}/$asset/$file;
+            add_header Cache-Control "max-age=86400";
+        }}
+
+        # VOD playlists: filtered per viewer by the app, which checks the token again
+        location ~ "{VOD_PLAYLIST}" {{
+{checks}
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header Host $http_host;
+            proxy_pass http://yunjin_app;
+        }}
+"""
+
+
+def render_nginx_config(edge: EdgeConfig) -> str:
+    archive = str(edge.archive_dir).rstrip("/")
+    run = str(edge.runtime_dir).rstrip("/")
+    secret = _checked(edge.secret)
+    checks = _checks(secret, "hls/$channel")
+    vod = "" if edge.vod_media_dir is None else _vod_locations(edge.vod_media_dir, secret)
     return f"""# Written by `yunjin nginx-config`: a Yunjin delivery edge.
 # /t/{{token}}/{{expires}}/hls/{{channel}}/…   any address
 # /ti/{{token}}/{{expires}}/hls/{{channel}}/…  bound to the viewer's address
 # either of them with /l/{{lease}} after {{expires}}: a household's leased playback
+# /t/{{token}}/{{expires}}[/l/{{lease}}]/vod/{{asset}}[.uhd]/…  a VOD asset (.uhd: with 4K)
 # valid → 200, expired → 410, forged / another channel / another address → 403
 user {edge.worker_user};
 worker_processes auto;
@@ -81,6 +129,9 @@ http {{
     types {{
         application/vnd.apple.mpegurl m3u8;
         video/mp2t ts;
+        video/mp4 mp4 m4s;
+        image/jpeg jpg;
+        text/vtt vtt;
     }}
 
     upstream yunjin_app {{ server {edge.upstream.removeprefix("http://").rstrip("/")}; }}
@@ -102,7 +153,7 @@ http {{
             proxy_set_header Host $http_host;
             proxy_pass http://yunjin_app;
         }}
-
+{vod}
         location / {{ return 404; }}
     }}
 }}

@@ -226,6 +226,21 @@ def ppv_offers(session: Session, channel: str, at: datetime) -> Sequence[Product
     ]
 
 
+def title_offers(session: Session, title: str, at: datetime) -> Sequence[Product]:
+    """Pay-per-view products still on sale that open the VOD ``title``."""
+    products = session.scalars(
+        select(Product)
+        .join(ProductTitle, ProductTitle.product_id == Product.id)
+        .where(ProductTitle.title_code == title, Product.kind == ProductKind.PPV.value)
+        .order_by(Product.code)
+    ).all()
+    return [
+        product
+        for product in products
+        if product.event_end is None or _ms(product.event_end) > _ms(at)
+    ]
+
+
 def _by_key(session: Session, household_id: int, key: str) -> Order | None:
     return session.scalar(
         select(Order).where(Order.household_id == household_id, Order.idempotency_key == key)

@@ -23,6 +23,7 @@ from yunjin.config import Settings
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
 from yunjin.vod import http as vod
+from yunjin.vod import ingest_http as vod_ingest
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal.router)
     app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
     app.include_router(vod.router)
+    app.include_router(vod_ingest.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

@@ -49,6 +49,8 @@ order_app = typer.Typer(help="Pay-per-view orders / 按次付费订单", no_args
 app.add_typer(order_app, name="order")
 admin_app = typer.Typer(help="Operator staff / 运营人员", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+vod_app = typer.Typer(help="VOD ingest and transcode jobs / 点播入库与转码", no_args_is_help=True)
+app.add_typer(vod_app, name="vod")
 console = Console()
 errors = Console(stderr=True)
 
@@ -755,6 +757,215 @@ def device_remove(device_id: int, data: DataDir = None) -> None:
 
     _subscribers(data, lambda s: remove_device(s, device_id))
     console.print(f"device / 终端 {device_id} removed / 已注销")
+
+
+def _vod(data: Path | None) -> tuple[Settings, Database, Any]:
+    """Settings, database and the VOD task queue of a command."""
+    from yunjin.vod.jobs import HueyQueue
+
+    settings = _settings(data)
+    db = Database(settings.database)
+    return settings, db, HueyQueue(settings, db)
+
+
+def _refusal(error: Any) -> str:
+    messages = error.messages()
+    return f"{error.code}: {messages['zh-CN']} / {messages['en']}"
+
+
+@vod_app.command("ingest")
+def vod_ingest(
+    files: Annotated[list[Path], typer.Argument(help="media files / 媒体文件")],
+    title: Annotated[str, typer.Option(help="title code / 片目编码")],
+    title_zh: Annotated[
+        str, typer.Option(help="creates the title if missing / 片目不存在时以此名新建")
+    ] = "",
+    title_en: Annotated[str, typer.Option(help="English name / 英文名")] = "",
+    season: Annotated[int | None, typer.Option(help="season / 季")] = None,
+    episode: Annotated[
+        int | None, typer.Option(help="episode of the first file, then +1 / 首个文件的集号")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="show progress until ready / 等待转码完成")] = False,
+    data: DataDir = None,
+) -> None:
+    """Ingest files for a title or episodes and queue their transcodes. / 媒体入库并排队转码。"""
+    from yunjin.vod.assets import IngestError, IngestTarget, ingest_file
+
+    settings, db, queue = _vod(data)
+    jobs: list[int] = []
+    refused = 0
+    try:
+        for number, path in enumerate(files):
+            target = IngestTarget(
+                title,
+                title_zh,
+                title_en,
+                season=season,
+                episode=None if episode is None else episode + number,
+            )
+            try:
+                asset = ingest_file(settings, db, queue, path, target)
+            except IngestError as error:
+                errors.print(f"[red]{path.name}[/]: {_refusal(error)}")
+                refused += 1
+                continue
+            assert asset.job is not None
+            jobs.append(asset.job.id)
+            where = f" S{asset.season}E{asset.episode}" if asset.episode else ""
+            console.print(
+                f"{path.name} → asset / 媒资 {asset.code} ({asset.title}{where}), "
+                f"{asset.width}x{asset.height}, {asset.duration_s:.1f} s, job / 任务 {asset.job.id}"
+            )
+        if wait and jobs:
+            refused += _wait_for_jobs(db, jobs)
+    finally:
+        db.close()
+    if refused:
+        raise typer.Exit(1)
+
+
+def _wait_for_jobs(db: Database, job_ids: list[int]) -> int:
+    """A progress bar per job (percent, fps, ETA) until each ends; how many did not succeed."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from yunjin.vod.assets import JobState, job_view
+
+    ended = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+    failed = 0
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=console,
+    ) as bar:
+        tasks = {job: bar.add_task(f"job / 任务 {job}", total=100.0, detail="") for job in job_ids}
+        waiting = set(job_ids)
+        while waiting:
+            for job in sorted(waiting):
+                view = job_view(db, job)
+                if view.state == JobState.QUEUED:
+                    detail = "queued / 排队中 (yunjin worker | serve)"
+                elif view.state == JobState.RUNNING:
+                    fps = f"{view.fps:.0f} fps" if view.fps else "- fps"
+                    eta = f"ETA {view.eta_s:.0f} s" if view.eta_s is not None else "ETA -"
+                    detail = f"{fps}  {eta}"
+                else:
+                    detail = view.state.value
+                bar.update(tasks[job], completed=view.percent, detail=detail)
+                if view.state in ended:
+                    waiting.discard(job)
+                    if view.state != JobState.DONE:
+                        failed += 1
+                        error = view.as_json()["error"]
+                        if error:
+                            bar.console.print(
+                                f"[red]job / 任务 {job}[/]: {error['code']}: "
+                                f"{error['messages']['zh-CN']} / {error['messages']['en']}"
+                            )
+            if waiting:
+                time.sleep(0.5)
+    return failed
+
+
+@vod_app.command("jobs")
+def vod_jobs(
+    state: Annotated[
+        str | None, typer.Option(help="queued, running, done, failed or cancelled")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="newest first / 条数")] = 50,
+    data: DataDir = None,
+) -> None:
+    """Transcode jobs with their progress. / 转码任务及进度。"""
+    from yunjin.vod.assets import JobState, list_jobs
+
+    try:
+        wanted = None if state is None else JobState(state)
+    except ValueError:
+        _fail("state must be queued, running, done, failed or cancelled / 状态无效")
+    settings = _settings(data)
+    db = Database(settings.database)
+    try:
+        found = list_jobs(db, wanted, limit)
+    finally:
+        db.close()
+    table = Table(
+        "id", "asset 媒资", "title 片目", "state 状态", "%", "fps", "ETA", "worker", "error"
+    )
+    for job in found:
+        table.add_row(
+            str(job.id),
+            job.asset,
+            job.title + (f" S{job.season}E{job.episode}" if job.episode else ""),
+            job.state.value + (" (cancelling)" if job.cancel_requested else ""),
+            f"{job.percent:.1f}",
+            f"{job.fps:.0f}" if job.fps else "",
+            f"{job.eta_s:.0f} s" if job.eta_s is not None and job.state == "running" else "",
+            job.worker or "",
+            job.error_code or "",
+        )
+    console.print(table)
+
+
+@vod_app.command("cancel")
+def vod_cancel(job_id: int, data: DataDir = None) -> None:
+    """Cancel a queued or running job. / 取消转码任务。"""
+    from yunjin.vod.assets import IngestError, cancel_job
+
+    settings = _settings(data)
+    db = Database(settings.database)
+    try:
+        job = cancel_job(db, job_id)
+    except IngestError as error:
+        _fail(_refusal(error))
+    finally:
+        db.close()
+    asked = " (cancelling / 正在取消)" if job.cancel_requested else ""
+    console.print(f"job / 任务 {job.id}: {job.state.value}{asked}")
+
+
+@vod_app.command("retry")
+def vod_retry(job_id: int, data: DataDir = None) -> None:
+    """Queue a failed or cancelled job again. / 重试转码任务。"""
+    from yunjin.vod.assets import IngestError, retry_job
+
+    _, db, queue = _vod(data)
+    try:
+        job = retry_job(db, queue, job_id)
+    except IngestError as error:
+        _fail(_refusal(error))
+    finally:
+        db.close()
+    console.print(f"job / 任务 {job.id}: {job.state.value}")
+
+
+@app.command()
+def worker(
+    workers: Annotated[int, typer.Option(help="transcodes at once / 并行转码数")] = 1,
+    ffmpeg_threads: Annotated[
+        int | None, typer.Option(help="threads per ffmpeg; ffmpeg decides if unset")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Run VOD transcodes from the task queue, the reclaim and the watch folder. / 运行转码进程。"""
+    import signal
+    import threading
+
+    from yunjin.vod.worker import Consumer
+
+    _logging()
+    settings, db, queue = _vod(data)
+    consumer = Consumer(settings, db, queue, workers=workers, ffmpeg_threads=ffmpeg_threads)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    consumer.start()
+    console.print(
+        f"worker / 转码进程: {workers} at once / 并行, watching / 监视 {settings.watch_dir}"
+    )
+    stop.wait()
+    consumer.stop()
+    db.close()
 
 
 def _utc(ms: int) -> str:

@@ -21,6 +21,8 @@ from yunjin.subscribers.accounts import load_rights
 from yunjin.subscribers.entitlements import Rights
 from yunjin.subscribers.leases import lease_store
 from yunjin.subscribers.regions import seed_regions
+from yunjin.vod.jobs import HueyQueue
+from yunjin.vod.worker import Consumer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class Runtime:
         self.leases = lease_store(settings.lease_store_url, settings.lease_ttl_s)
         self._rights: dict[int, tuple[float, Rights]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.vod_queue = HueyQueue(settings, self.db)
+        self.vod_consumer: Consumer | None = None
         self.refresh_catalog()
 
     def channel_keys(self, channel: ChannelView) -> ChannelKeys | None:
@@ -104,6 +108,9 @@ class Runtime:
         self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]
         self._tasks.append(asyncio.create_task(self._retention(), name="retention"))
         self._tasks.append(asyncio.create_task(self._refresh_guides(), name="guides"))
+        if self.settings.serve_worker:  # one box transcodes without a separate worker
+            self.vod_consumer = Consumer(self.settings, self.db, self.vod_queue)
+            self.vod_consumer.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -112,6 +119,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.pool.stop_all()
+        if self.vod_consumer is not None:
+            await asyncio.to_thread(self.vod_consumer.stop)
         self.db.close()
 
     async def _follow_catalog(self) -> None:

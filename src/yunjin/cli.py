@@ -892,6 +892,7 @@ def vod_jobs(
     table = Table(
         "id", "asset 媒资", "title 片目", "state 状态", "%", "fps", "ETA", "worker", "error"
     )
+    table.columns[1].min_width = 12  # asset codes are read and typed whole
     for job in found:
         table.add_row(
             str(job.id),

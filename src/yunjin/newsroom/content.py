@@ -336,7 +336,10 @@ def _text(kind: Kind, raw: Mapping[str, Any], name: str, *, required: bool = Fal
     value = _required(kind, raw, name) if required else raw.get(name) or ""
     if not isinstance(value, str):
         raise NewsroomError("newsroom_bad_detail", field=name, reason="text expected")
-    return plain(value, name, MAX_FIELD)
+    text = plain(value, name, MAX_FIELD)
+    if required and not text:
+        raise NewsroomError("newsroom_detail_missing", kind=kind.value, field=name)
+    return text
 
 
 def _date(value: Any, name: str) -> date:

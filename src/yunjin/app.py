@@ -20,6 +20,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.config import Settings
+from yunjin.newsroom import http as newsroom
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
 from yunjin.vod import http as vod
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
     app.include_router(vod.router)
     app.include_router(vod_ingest.router)
+    app.include_router(newsroom.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

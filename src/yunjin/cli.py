@@ -29,6 +29,7 @@ from yunjin.live.channels import (
     remove_channel,
     set_enabled,
 )
+from yunjin.newsroom.cli import newsroom_app
 
 app = typer.Typer(help="Yunjin 云锦 — IPTV operator platform / IPTV 运营平台", no_args_is_help=True)
 channel_app = typer.Typer(help="Live channels / 直播频道", no_args_is_help=True)
@@ -49,6 +50,7 @@ order_app = typer.Typer(help="Pay-per-view orders / 按次付费订单", no_args
 app.add_typer(order_app, name="order")
 admin_app = typer.Typer(help="Operator staff / 运营人员", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+app.add_typer(newsroom_app, name="newsroom")
 vod_app = typer.Typer(help="VOD ingest and transcode jobs / 点播入库与转码", no_args_is_help=True)
 app.add_typer(vod_app, name="vod")
 console = Console()

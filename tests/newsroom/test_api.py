@@ -143,6 +143,11 @@ def test_veto_and_takedown(room: Newsroom) -> None:
 def test_a_correction_is_reviewed_again_while_the_published_version_stays(room: Newsroom) -> None:
     story = room.story("lina", title="原标题")
     room.publish(story)
+    # a published story never changes without a new review
+    assert room.refused("lina", "PATCH", f"/stories/{story}", {"title": "悄悄改"}) == (
+        409,
+        "newsroom_wrong_state",
+    )
     fixing = room.act("wang", story, "correct")
     assert (fixing["state"], fixing["author"]) == ("draft", "wang")
     assert fixing["live_version"]["number"] == 1
@@ -368,6 +373,11 @@ def test_staff_and_the_planning_queue(room: Newsroom) -> None:
         t for t in queue if t["id"] == topic["id"]
     ).items()
     assert room.refused("qing", "GET", f"/tenants/{JINJIANG}/topics")[0] == 403
+    story = room.story("lina", title="春运返乡第一天", topic=topic["id"])
+    assert room.ok("lina", "GET", f"/stories/{story}")["topic"] == topic["id"]
+    assert room.refused(
+        "qing", "POST", f"/tenants/{QINGYANG}/stories", {"title": "x", "topic": topic["id"]}
+    ) == (404, "newsroom_topic_not_found")
     assert room.ok("admin1", "DELETE", f"/tenants/{JINJIANG}/staff/xiaoma/roles/reporter") == {
         "revoked": True
     }

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yunjin.db.models import Channel, NewsroomAudit, NewsroomStaff, NewsroomStory, NewsroomVersion
+from yunjin.db.models import (
+    Channel,
+    NewsroomAudit,
+    NewsroomStaff,
+    NewsroomStory,
+    NewsroomTopic,
+    NewsroomVersion,
+)
 from yunjin.newsroom.content import Content, LiveEvent, changes, from_json
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, may, require
@@ -51,6 +58,10 @@ def create_story(
     tenant = tenant_ref(session, tenant_code)
     require(may(actor, Action.CREATE, tenant))
     _check_references(session, content)
+    if topic_id is not None:
+        topic = session.get(NewsroomTopic, topic_id)
+        if topic is None or topic.tenant_code != tenant.code:
+            raise NewsroomError("newsroom_topic_not_found", topic=topic_id)
     story = NewsroomStory(
         tenant_code=tenant.code,
         kind=content.kind.value,
@@ -68,7 +79,7 @@ def create_story(
     session.add(story)
     session.flush()
     _add_version(session, story, 1, actor.id, content, now)
-    _audit(session, story, actor.id, now, "create", None, changes(None, content), version=1)
+    audit(session, story, actor.id, now, "create", None, changes(None, content), version=1)
     return story
 
 
@@ -89,7 +100,7 @@ def edit_story(
     _add_version(session, story, number, actor.id, content, now)
     story.working_version = number
     story.updated_at = now
-    _audit(session, story, actor.id, now, "edit", story.state, changes(before, content), number)
+    audit(session, story, actor.id, now, "edit", story.state, changes(before, content), number)
     return story
 
 
@@ -172,7 +183,7 @@ def _carry_out(session: Session, story: NewsroomStory, flow: Flow, step: Step) -
     story.approvals = list(after.approvals)
     story.publish_at = after.publish_at
     story.updated_at = step.at
-    _audit(
+    audit(
         session,
         story,
         step.actor,
@@ -371,7 +382,7 @@ def _next_number(session: Session, story_id: int) -> int:
     return int(top or 0) + 1
 
 
-def _audit(
+def audit(
     session: Session,
     story: NewsroomStory,
     actor: int | None,
@@ -400,9 +411,6 @@ def _audit(
             comment=comment,
         )
     )
-
-
-audit = _audit  # for the recommendations, which write to the same trail
 
 
 def _usernames(session: Session, ids: set[int]) -> dict[int, str]:

@@ -1,8 +1,8 @@
 """Every playback route goes through the gate: with tokens required, nothing plays without one.
 
-A subscriber gets a token only from ``POST /api/v1/play`` or, logged in as an Xtream app,
-from the Xtream stream routes; both ask ``can_play`` first.  This test walks every route of
-the app and every router that could sign or read rights.
+A subscriber gets a token only from ``POST /api/v1/play``, ``POST /api/v1/vod/play`` or,
+logged in as an Xtream app, from the Xtream stream routes; all ask ``can_play`` first.  This
+test walks every route of the app and every router that could sign or read rights.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from yunjin.app import create_app
 from yunjin.config import load_settings
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "yunjin"
-PLAYBACK = re.compile(r"^/(hls|t|ti|live|timeshift|\{username\})/")
+PLAYBACK = re.compile(r"^/(hls|t|ti|live|movie|series|timeshift|\{username\})/")
 SAMPLE = {
     "channel": "A.cn",
     "name": "index.m3u8",
@@ -31,6 +31,8 @@ SAMPLE = {
     "minutes": "10",
     "moment": "2026-11-26:12-00",
     "lease": "1.7",
+    "scope": "abcd12345678",
+    "rung": "180p-h264",
 }
 CONFIG = (
     '[yunjin]\nrequire_tokens = true\ntoken_secret = "gate-secret"\n'
@@ -60,6 +62,11 @@ def test_no_playback_route_serves_without_a_valid_token(
     app = create_app(load_settings(data_dir=data_dir, record=False))
     playback = [path for path in app.openapi()["paths"] if PLAYBACK.match(path)]
     assert len(playback) >= 8
+    assert any("/vod/{scope}/" in path for path in playback)
+    assert {
+        "/movie/{username}/{password}/{stream}",
+        "/series/{username}/{password}/{stream}",
+    } <= set(playback)
     for template in playback:
         path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template)
         answer = server.get(path)
@@ -80,14 +87,27 @@ def test_only_the_play_and_xtream_routes_ask_the_gate_and_sign() -> None:
     def users(name: str) -> set[str]:
         return {module for module, names in found.items() if name in names}
 
-    # play.py and xtream.py before signing; secure.py again on every leased playlist
+    # play.py, vod_play.py and xtream.py before signing; secure.py and vod_secure.py again on
+    # every leased playlist
     assert users("yunjin.subscribers.entitlements.can_play") == {
         "play.py",
         "secure.py",
+        "vod_play.py",
+        "vod_secure.py",
         "xtream.py",
+        "xtream_vod.py",
     }
     assert users("yunjin.delivery.tokens.sign") == {"play.py", "xtream.py"}
+    assert users("yunjin.delivery.tokens.sign_vod") == {"vod_play.py", "xtream_vod.py"}
     assert users("yunjin.subscribers.accounts.load_rights") == set()
+
+
+def test_no_area_outside_the_api_asks_the_gate_or_signs() -> None:
+    for area in ("vod", "portal", "interop", "live", "archive", "epg"):
+        for module in (SRC / area).glob("*.py"):
+            names = _imports(module)
+            for name in ("can_play", "sign", "sign_vod", "load_rights"):
+                assert not any(n.endswith(f".{name}") for n in names), (module, name)
 
 
 def _callers(module: Path, name: str) -> set[str]:
@@ -110,3 +130,6 @@ def test_in_the_subscriber_router_only_play_signs_and_buying_does_not() -> None:
     play = SRC / "api" / "play.py"
     assert _callers(play, "sign") == {"play"}
     assert _callers(play, "can_play") == {"play"}
+    vod_play = SRC / "api" / "vod_play.py"
+    assert _callers(vod_play, "sign_vod") == {"play_vod"}
+    assert _callers(vod_play, "can_play") == {"play_vod"}

@@ -12,7 +12,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yunjin import __version__
-from yunjin.api import admin, channels, epg, hls, play, secure, xtream
+from yunjin.api import (
+    admin,
+    channels,
+    epg,
+    hls,
+    play,
+    secure,
+    vod_play,
+    vod_secure,
+    xtream,
+    xtream_vod,
+)
 from yunjin.api.errors import (
     ApiError,
     api_error_handler,
@@ -45,15 +56,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.include_router(hls.router)
     app.include_router(secure.router)
+    app.include_router(vod_secure.router)
     app.include_router(channels.router)
     app.include_router(epg.router)
     app.include_router(play.router)
+    app.include_router(vod_play.router)
     app.include_router(admin.router)
     app.include_router(portal.router)
     app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
     app.include_router(vod.router)
     app.include_router(vod_ingest.router)
     app.include_router(newsroom.router)
+    app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 
     @app.get("/healthz")

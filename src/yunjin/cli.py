@@ -393,6 +393,7 @@ def nginx_config(
         archive_dir=settings.archive_dir,
         secret=settings.token_secret,
         runtime_dir=runtime_dir,
+        vod_media_dir=settings.vod_dir / "media",
     )
     try:
         text = render_nginx_config(edge)

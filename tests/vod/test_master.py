@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from yunjin.vod.master import (
+    best_h264,
     filter_master,
     for_viewer,
     is_uhd_rung,
@@ -100,3 +101,13 @@ def test_filtering_keeps_what_the_viewer_may_have_h264_first(
     assert codecs == sorted(codecs, reverse=True)  # every H.264 variant before any other
     assert not any(v.uhd for v in seen.variants) or uhd
     assert len(m3u8.loads(render_master(seen)).playlists) == len(expected)
+
+
+def test_the_best_h264_rendition_for_one_continuous_stream() -> None:
+    hd = best_h264(parse_master(LADDER))
+    assert hd is not None
+    assert hd.uri == "1080p-h264/index.m3u8"
+    uhd = best_h264(parse_master(LADDER), uhd=True)
+    assert uhd is not None
+    assert uhd.uri == "2160p-h264/index.m3u8"
+    assert best_h264(parse_master("#EXTM3U\n")) is None

@@ -3,7 +3,9 @@
 A login is a household's account and password (its streams go through the
 gate and hold a concurrency lease like any playback), or the operator's login
 from configuration, which plays only while tokens are not required.  Wrong
-credentials get ``{"user_info": {"auth": 0}}`` as the real API answers.
+credentials get ``{"user_info": {"auth": 0}}`` as the real API answers.  The VOD and
+series actions answer the catalog's ready movies and episodes; their streams are in
+:mod:`yunjin.api.xtream_vod`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from yunjin.api.secure import client_address
 from yunjin.db.models import Household
 from yunjin.delivery.tokens import sign
 from yunjin.epg.guide import in_archive, schedule
-from yunjin.interop import xtream
+from yunjin.interop import xtream, xtream_vod
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
 from yunjin.interop.tsstream import segment_bytes
 from yunjin.live.channels import ChannelView
@@ -41,6 +43,8 @@ from yunjin.subscribers.entitlements import (
     can_play,
 )
 from yunjin.subscribers.passwords import verify_secret
+from yunjin.vod.catalog import TitleKind
+from yunjin.vod.listing import categories, listed_titles
 
 router = APIRouter(tags=["xtream-codes"])
 DENIED: dict[str, Any] = {"user_info": {"auth": 0}}
@@ -59,7 +63,8 @@ _VERIFIED: dict[tuple[str, str], tuple[float, int]] = {}
 VERIFIED_FOR_S = 60.0
 
 
-def _login(runtime: Runtime, username: str, password: str) -> XtreamLogin | None:
+def xtream_login(runtime: Runtime, username: str, password: str) -> XtreamLogin | None:
+    """The household (or the operator) an Xtream username and password name, else None."""
     settings = runtime.settings
     if xtream.credentials_match(
         username, password, settings.xtream_username, settings.xtream_password
@@ -82,7 +87,7 @@ def _login(runtime: Runtime, username: str, password: str) -> XtreamLogin | None
 
 
 def _allowed(runtime: Runtime, username: str, password: str) -> bool:
-    return _login(runtime, username, password) is not None
+    return xtream_login(runtime, username, password) is not None
 
 
 def _now_ms() -> int:
@@ -104,6 +109,8 @@ def player_api(
     action: str | None = None,
     category_id: str | None = None,
     stream_id: int | None = None,
+    vod_id: int | None = None,
+    series_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = SHORT_EPG_DEFAULT,
 ) -> Any:
     runtime = runtime_of(request)
@@ -141,11 +148,33 @@ def player_api(
                 for e in entries
             ]
             return {"epg_listings": listings}
-        case "get_vod_categories" | "get_vod_streams" | "get_series_categories" | "get_series":
-            return []  # VOD arrives with its own issue
-        case "get_vod_info" | "get_series_info":
-            return {}
+        case "get_vod_categories" | "get_vod_streams" | "get_vod_info":
+            return _vod_action(runtime, action, TitleKind.MOVIE, category_id, vod_id)
+        case "get_series_categories" | "get_series" | "get_series_info":
+            return _vod_action(runtime, action, TitleKind.SERIES, category_id, series_id)
     raise ApiError(400, "invalid_request", {"detail": f"unknown action {action}"})
+
+
+def _vod_action(
+    runtime: Runtime, action: str, kind: TitleKind, category: str | None, title_id: int | None
+) -> Any:
+    """The catalog's ready movies or series, as the VOD and series actions answer them."""
+    info = action in ("get_vod_info", "get_series_info")
+    if info and title_id is None:
+        return {}
+    with runtime.db.session() as session:
+        shelves = categories(session)
+        titles = listed_titles(session, kind, ids=[title_id] if info and title_id else None)
+    match action:
+        case "get_vod_categories" | "get_series_categories":
+            return xtream_vod.categories(shelves, titles)
+        case "get_vod_streams":
+            return xtream_vod.vod_streams(titles, category)
+        case "get_series":
+            return xtream_vod.series_list(titles, shelves, category)
+        case "get_vod_info":
+            return xtream_vod.vod_info(titles[0], shelves) if titles else {}
+    return xtream_vod.series_info(titles[0], shelves) if titles else {}
 
 
 @router.get("/get.php")
@@ -156,7 +185,8 @@ def get_php(
     type: str = "m3u_plus",
     output: str = "ts",
 ) -> Response:
-    """The channel list with Xtream-style stream URLs (``output`` ts or hls/m3u8)."""
+    """The channel list with Xtream-style stream URLs (``output`` ts or hls/m3u8), then the
+    catalog's movies and episodes (``/movie/…``, ``/series/…``, HLS), as panels list them."""
     runtime = runtime_of(request)
     if not _allowed(runtime, username, password):
         return Response("", status_code=401)
@@ -169,7 +199,12 @@ def get_php(
         xmltv_url=f"{base}/xmltv.php?username={username}&password={password}",
         xtream=(username, password, extension),
     )
-    return Response(render_m3u(channels, options), media_type="audio/x-mpegurl")
+    with runtime.db.session() as session:
+        shelves = categories(session)
+        titles = listed_titles(session, TitleKind.MOVIE) + listed_titles(session, TitleKind.SERIES)
+    vod = xtream_vod.m3u_entries(titles, shelves, base, username, password, xtream_vod.CONTAINER)
+    text = render_m3u(channels, options) + "".join(f"{line}\n" for line in vod)
+    return Response(text, media_type="audio/x-mpegurl")
 
 
 @router.get("/xmltv.php")
@@ -217,7 +252,7 @@ def _stream(
         until_ms = from_ms + (duration_s or 0) * 1000
     chunks = segment_bytes(archive, first_seq, until_ms)
     if holder is not None and login.household_id is not None:
-        chunks = _leased(runtime, login.household_id, holder, chunks)
+        chunks = leased(runtime, login.household_id, holder, chunks)
     return StreamingResponse(chunks, media_type="video/mp2t")
 
 
@@ -231,6 +266,16 @@ def _entitled(
     if not decision.allowed:
         assert decision.refusal is not None
         raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
+    hold_xtream_lease(runtime, household_id, holder)
+    secret = runtime.settings.token_secret
+    if secret is None:
+        return f"/hls/{channel.tvg_id}"
+    expires = _now_ms() // 1000 + runtime.settings.token_ttl_s
+    return sign(secret, channel.tvg_id, expires, lease=f"{household_id}.{holder}").path
+
+
+def hold_xtream_lease(runtime: Runtime, household_id: int, holder: str) -> None:
+    """A place in the household's stream limit for an Xtream app, or 409 ``stream_limit``."""
     limit = runtime.stream_limit(household_id)
     lease = runtime.leases.acquire(household_id, holder, limit)
     if not lease.granted:
@@ -240,14 +285,9 @@ def _entitled(
             {"limit": limit, "holders": ", ".join(lease.holders)},
             extra={"limit": limit, "holders": list(lease.holders)},
         )
-    secret = runtime.settings.token_secret
-    if secret is None:
-        return f"/hls/{channel.tvg_id}"
-    expires = _now_ms() // 1000 + runtime.settings.token_ttl_s
-    return sign(secret, channel.tvg_id, expires, lease=f"{household_id}.{holder}").path
 
 
-async def _leased(
+async def leased(
     runtime: Runtime, household_id: int, holder: str, chunks: AsyncIterator[bytes]
 ) -> AsyncIterator[bytes]:
     """A ``.ts`` stream holds its lease while it flows and frees it when it ends."""
@@ -265,7 +305,7 @@ def live(request: Request, username: str, password: str, stream: str) -> Respons
     """A live channel as ``{stream_id}.ts`` (continuous MPEG-TS) or ``.m3u8``."""
     runtime = runtime_of(request)
     stream_id, _, extension = stream.partition(".")
-    login = _login(runtime, username, password)
+    login = xtream_login(runtime, username, password)
     if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
     return _stream(request, login, _by_stream_id(runtime, int(stream_id)), extension, None, None)
@@ -278,7 +318,7 @@ def timeshift(
     """``/timeshift/u/p/{minutes}/{YYYY-MM-DD:HH-MM}/{id}.ts|m3u8``, local server time."""
     runtime = runtime_of(request)
     stream_id, _, extension = stream.partition(".")
-    login = _login(runtime, username, password)
+    login = xtream_login(runtime, username, password)
     if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
     if not 0 < minutes <= 31 * 24 * 60:

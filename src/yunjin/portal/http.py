@@ -8,6 +8,7 @@ internet. They play through ``POST /api/v1/play`` like every other client.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from yunjin.portal.handoff import make_code, read_code, resume_point
 from yunjin.portal.viewing import continue_watching, last_report, record_events
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import AccountError, change_pin
+from yunjin.vod.resume import continue_watching_vod
 
 STATIC = Path(__file__).parent / "static"
 HLS_JS = STATIC / "vendor" / "hls.min.js"
@@ -151,14 +153,17 @@ def report_events(
 
 @router.get("/api/v1/portal/home", tags=["portal"])
 def home(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    """The household's unfinished catch-up programmes, newest first."""
+    """The household's unfinished catch-up programmes, and (``vod``) its unfinished films
+    and episodes, each newest first."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     now_ms = _now_ms()
     base = runtime.settings.base_url
     with runtime.db.session() as session:
         unfinished = continue_watching(session, who.household_id, now_ms)
+        films = continue_watching_vod(session, who.household_id, datetime.now(UTC))
     return {
+        "vod": [item.as_json() for item in films],
         "continue": [
             {
                 "programme": entry_json(
@@ -171,7 +176,7 @@ def home(request: Request, authorization: Annotated[str | None, Header()] = None
             }
             for item in unfinished
             if item.programme.channel_id in runtime.channels
-        ]
+        ],
     }
 
 

@@ -1,14 +1,17 @@
-"""The VOD catalog over HTTP: search and a title's page. Public, like the guide."""
+"""The VOD catalog over HTTP: search and a title's page. Public, like the guide; a logged-in
+box or phone also gets its household's resume points on a title's page."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.api.play import current_session
 from yunjin.vod.catalog import SEARCH_LIMIT, CatalogError, TitleKind, search_titles, title_view
+from yunjin.vod.playback import title_resume
 
 router = APIRouter()
 
@@ -30,11 +33,22 @@ def vod_search(
 
 
 @router.get("/api/v1/vod/titles/{code}")
-def vod_title(request: Request, code: str) -> dict[str, Any]:
-    """A title with its categories, and a series with its seasons and episodes."""
-    with runtime_of(request).db.session() as session:
+def vod_title(
+    request: Request, code: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """A title with its categories, and a series with its seasons and episodes.
+
+    With a box's or phone's session (``Authorization: Bearer …``), ``resume`` lists where the
+    household stopped in it (per episode of a series), newest first.
+    """
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization) if authorization else None
+    with runtime.db.session() as session:
         try:
             view = title_view(session, code)
         except CatalogError as error:
             raise ApiError(404, error.code, error.values) from error
-    return view.as_json()
+        answer = view.as_json()
+        if who is not None:
+            answer["resume"] = title_resume(session, who.household_id, code)
+    return answer

@@ -132,3 +132,15 @@ def _short_side(resolution: str) -> int:
 def filter_master(text: str, uhd: bool) -> str:
     """``text`` as this viewer may see it (see :func:`for_viewer`)."""
     return render_master(for_viewer(parse_master(text), uhd))
+
+
+def best_h264(playlist: MasterPlaylist, uhd: bool = False) -> Variant | None:
+    """The H.264 variant with the highest ``BANDWIDTH`` this viewer may have: what a client
+    that takes one continuous stream (an Xtream app's ``.ts``) gets."""
+    allowed = [v for v in for_viewer(playlist, uhd).variants if v.h264]
+    return max(allowed, key=lambda v: _bandwidth(v.tag), default=None)
+
+
+def _bandwidth(tag_line: str) -> int:
+    value = attributes(tag_line).get("BANDWIDTH", "0")
+    return int(value) if value.isdigit() else 0

@@ -9,8 +9,10 @@ here until both are changed on purpose.
 
 from __future__ import annotations
 
+import ast
 import itertools
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -261,3 +263,15 @@ def test_drafts_never_leave_their_centre(
     if decision.allowed:
         assert action is Action.RECOMMEND
         assert live
+
+
+def test_routes_leave_every_decision_to_the_actions() -> None:
+    """The router never asks the gate itself: every route goes through an action that does."""
+    router = Path(__file__).resolve().parents[2] / "src" / "yunjin" / "newsroom" / "http.py"
+    imported = {
+        alias.name
+        for node in ast.walk(ast.parse(router.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "yunjin.newsroom.permissions"
+        for alias in node.names
+    }
+    assert imported <= {"Actor"}

@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from tests.conftest import FAST_ENV, Server, yunjin
+from yunjin.config import load_settings
+from yunjin.db.engine import Database
+from yunjin.vod.catalog import TitleDraft, TitleKind, add_category, add_title
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 
@@ -260,3 +263,26 @@ def test_orders_are_sold_listed_refunded_and_cancelled_by_role(server: Server) -
     assert _call(server, "POST", "/orders/999999/refund", support, {}).status_code == 404
     paid = _call(server, "GET", "/orders?account=pv001&status=paid", viewer).json()["orders"]
     assert paid == []
+
+
+def test_a_vod_bundle_names_titles_and_categories_that_exist(server: Server) -> None:
+    db = Database(load_settings(data_dir=server.data).database)
+    with db.session() as session:
+        add_category(session, "admin-docs", "纪录片")
+        add_title(session, TitleDraft("admin-film", TitleKind.MOVIE, "电影"))
+    db.close()
+    operator = _login(server, "olga")
+    bundle = {"code": "admin-vod", "name_zh": "点播包", "name_en": "VOD", "kind": "vod"}
+    unknown = _call(server, "POST", "/products", operator, {**bundle, "titles": ["nope"]})
+    assert unknown.status_code == 409
+    assert unknown.json()["error"]["reason"] == "title_not_found"
+    misfit = _call(server, "POST", "/products", operator, {**bundle, "channels": ["A.cn"]})
+    assert misfit.json()["error"]["reason"] == "bad_members"
+    created = _call(
+        server,
+        "POST",
+        "/products",
+        operator,
+        {**bundle, "titles": ["admin-film"], "categories": ["admin-docs"]},
+    )
+    assert created.status_code == 201, created.text

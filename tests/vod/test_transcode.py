@@ -28,6 +28,7 @@ from yunjin.vod.transcode import (
     Rendered,
     TranscodeCancelled,
     TranscodeError,
+    command,
     parse_progress,
     transcode,
 )
@@ -381,3 +382,19 @@ def test_an_unfinished_folder_is_not_a_rendition(tmp_path: Path) -> None:
     with pytest.raises(TranscodeError) as caught:
         Rendered.load(tmp_path)
     assert caught.value.code == "vod_rendition_missing"
+
+
+def test_the_command_line_decodes_once_and_aligns_every_rung(clip: tuple[Path, MediaInfo]) -> None:
+    source, info = clip
+    uhd = dataclasses.replace(info, width=3840, height=2160)
+    argv = command("ffmpeg", source, uhd, fast(uhd), Path("/work"), threads=2)
+    assert argv.count("-i") == 1
+    assert argv.count("-f") == 6  # one HLS muxer per rung
+    assert argv.count("expr:gte(t,n_forced*4)") == 6
+    assert argv.count("-threads") == 7  # the decoder and six encoders
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert graph.startswith("[0:0]split=8")  # six rungs, the poster, the thumbnails
+    hevc = argv.index("libx265")
+    assert argv[hevc : hevc + 5] == ["libx265", "-preset", "ultrafast", "-tag:v", "hvc1"]
+    assert "/work/2160p-hevc/seg_%05d.m4s" in argv
+    assert "/work/1080p-h264/seg_%05d.ts" in argv

@@ -23,6 +23,7 @@ from bench import (
     recorder_cpu,
     subscribers_scale,
     vod_search,
+    vod_transcode,
     xmltv_import,
     zap_time,
 )
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     subscribers_scale.NAME: subscribers_scale.run,
     zap_time.NAME: zap_time.run,
     vod_search.NAME: vod_search.run,
+    vod_transcode.NAME: vod_transcode.run,
 }
 TITLES = {
     playlist_lookup.NAME: playlist_lookup.TITLE,
@@ -47,6 +49,7 @@ TITLES = {
     subscribers_scale.NAME: subscribers_scale.TITLE,
     zap_time.NAME: zap_time.TITLE,
     vod_search.NAME: vod_search.TITLE,
+    vod_transcode.NAME: vod_transcode.TITLE,
 }
 LATEST = RESULTS_DIR / "latest.json"
 

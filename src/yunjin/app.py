@@ -34,6 +34,7 @@ from yunjin.config import Settings
 from yunjin.newsroom import http as newsroom
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
+from yunjin.vod import browse_http as vod_browse
 from yunjin.vod import http as vod
 from yunjin.vod import ingest_http as vod_ingest
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal.router)
     app.mount("/portal/static", StaticFiles(directory=portal.STATIC), name="portal-static")
     app.include_router(vod.router)
+    app.include_router(vod_browse.router)
     app.include_router(vod_ingest.router)
     app.include_router(newsroom.router)
     app.include_router(xtream_vod.router)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server, yunjin
+from tests.helpers import wait_for
 from yunjin.archive.store import ChannelArchive
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.ffmpeg import ffmpeg_binary
@@ -27,6 +29,7 @@ ACCOUNT = "hh100"
 PASSWORD = "phone-pass-1"
 NEWS = ("昨晚新闻", "Last Night's News")
 NEWS_LENGTH_S = 180
+WAIT_MS = 30_000
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # What the issue asks of Chromium in tests; autoplay is what a set-top box's browser allows.
 CHROMIUM_ARGS = [
@@ -38,6 +41,8 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
+FILM = ("xwlb-jx", "新闻联播精选", "News Highlights")  # found by the initials XWLB
+FILM_SECONDS = 40
 CHANNELS = (
     ("A.cn", "频道一", "One", 1),
     ("N.cn", "新闻频道", "News", 13),
@@ -100,6 +105,19 @@ def plant_archive(data: Path, channel: str, end_ms: int, seconds: int) -> None:
         pool.submit(render).result()
 
 
+def make_film(path: Path) -> None:
+    """A small film with picture and sound, long enough to stop in the middle of."""
+    subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
+         "-t", str(FILM_SECONDS), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", str(path)],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("portal")
@@ -125,6 +143,11 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "--source",
             SMALL,
         )
+    # a film for the VOD screens: ingested now, transcoded by the server's own worker
+    make_film(data / "film.mp4")
+    code, zh, en = FILM
+    yunjin(data, "vod", "ingest", str(data / "film.mp4"), "--title", code, "--title-zh", zh,
+           "--title-en", en)  # fmt: skip
     # yesterday's news, whole, with half a minute either side
     plant_archive(data, "N.cn", (news_end + 30) * 1000, NEWS_LENGTH_S + 60)
     (data / "guide.xml").write_text(guide_xml(now, news_end), encoding="utf-8")
@@ -162,12 +185,17 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         ["product", "add", "replay", "--name", "回看", "--kind", "catchup"],
         ["subscription", "add", ACCOUNT, "basic", "--from", since],
         ["subscription", "add", ACCOUNT, "replay", "--from", since],
+        ["product", "add", "films", "--name", "影视包", "--kind", "vod", "--title", FILM[0]],
+        ["subscription", "add", ACCOUNT, "films", "--from", since],
     ):
         yunjin(data, *args)
     running = Server(data).start()
     for tvg, *_ in CHANNELS:
         running.wait_segments(tvg, 8 if tvg != "N.cn" else NEWS_LENGTH_S + 8)
     running.news_end = news_end  # type: ignore[attr-defined]
+    wait_for(
+        lambda: FILM[0] in running.get("/api/v1/vod/shelves").text, 180, "the film to be transcoded"
+    )
     yield running
     running.stop()
 
@@ -184,6 +212,18 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def tv(browser: Any, portal_server: Server) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{portal_server.base}/tv?mac={MAC}&serial={SERIAL}")
+    page.wait_for_function("window.yunjin && window.yunjin.stack()[0] === 'home'", timeout=WAIT_MS)
+    page.wait_for_selector("#row-zones .tile.focused, #row-live .tile.focused")  # home is drawn
+    yield page
+    page.evaluate("window.yunjin.player.stop()")
+    context.close()
 
 
 @pytest.fixture

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import Server, yunjin
-from tests.portal.conftest import ACCOUNT, MAC, NEWS, NEWS_LENGTH_S, PASSWORD, SERIAL
+from tests.portal.conftest import ACCOUNT, MAC, NEWS, NEWS_LENGTH_S, PASSWORD, SERIAL, WAIT_MS
 
 SEGMENT_MS = 1000  # tests run with one-second segments
-WAIT_MS = 30_000
-
-
-@pytest.fixture
-def tv(browser: Any, portal_server: Server) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{portal_server.base}/tv?mac={MAC}&serial={SERIAL}")
-    page.wait_for_function("window.yunjin && window.yunjin.stack()[0] === 'home'", timeout=WAIT_MS)
-    yield page
-    page.evaluate("window.yunjin.player.stop()")
-    context.close()
 
 
 def _press(page: Any, *keys: str) -> None:
@@ -66,7 +51,8 @@ def _screen(page: Any) -> str:
 def _open_news_in_guide(page: Any, shots: Path) -> None:
     """Home → guide tile → yesterday → the news channel → back along the day to the news."""
     page.screenshot(path=shots / "tv-home.png")
-    _press(page, "ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight", "ArrowRight", "Enter")
+    # zones: 点播, 新闻, 政务, 生活服务, 节目单
+    _press(page, "ArrowDown", "ArrowDown", *["ArrowRight"] * 4, "Enter")
     page.wait_for_function("window.yunjin.stack().at(-1) === 'guide'", timeout=WAIT_MS)
     page.wait_for_selector("#guide-rows .guide-row")
     _press(page, "ArrowUp", "ArrowLeft")  # onto the day strip, one day back
@@ -249,7 +235,7 @@ def test_a_wrong_box_is_told_why_in_chinese_and_the_form_works_by_keys(
 
 def test_settings_switch_the_language_by_keys(tv: Any, shots: Path) -> None:
     assert tv.text_content("#home h3") == "正在直播"
-    _press(tv, "ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight", "ArrowRight", "ArrowRight")
+    _press(tv, "ArrowDown", "ArrowDown", *["ArrowRight"] * 5)  # the last zone tile: settings
     _press(tv, "Enter")
     tv.wait_for_function("window.yunjin.stack().at(-1) === 'settings'", timeout=WAIT_MS)
     _press(tv, "Enter")  # the first setting: language

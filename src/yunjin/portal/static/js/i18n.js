@@ -62,6 +62,18 @@ const STRINGS = {
   rewind: ["后退 30 秒", "Back 30 s"],
   forward: ["前进 30 秒", "Forward 30 s"],
   uhd: ["4K", "4K"],
+  vod: ["点播", "Movies & series"],
+  vodTile: ["电影 · 剧集 · 4K", "Films · series · 4K"],
+  vodSearch: ["搜索", "Search"],
+  vodSearchHint: ["输入拼音首字母，如 XWLB", "Type pinyin initials, e.g. XWLB"],
+  vodSearchAndContinue: ["搜索与继续观看", "Search and continue watching"],
+  vodNothing: ["暂无可播放的影片", "Nothing to play yet"],
+  vodNoMatch: ["没有找到匹配的影片", "No title matches"],
+  vodResumeAt: ["从 {t} 继续播放", "Resume from {t}"],
+  vodFromStart: ["从头播放", "Play from the start"],
+  vodEpisodeShort: ["第{s}季 第{e}集", "S{s} E{e}"],
+  keysVodSearch: ["方向键选字母 · 确定 输入 · → 结果 · 返回", "Arrows pick a letter · OK types it · → results · Back"],
+  keysVod: ["← → 快退/快进 · 确定 暂停/继续 · 返回 退出并记住位置", "← → rewind/forward · OK pause/play · Back stops and remembers where"],
 };
 
 const KEY = "yunjin.lang";

@@ -2,7 +2,7 @@
 import { Api, ApiError, EventReporter } from "./api.js";
 import { t, pick, translate, language, setLanguage } from "./i18n.js";
 import { Player } from "./player.js";
-import { clock, dayLabel, localMidnight, setZone } from "./time.js";
+import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -59,6 +59,15 @@ function playProgramme(p, at) {
 
 function nowPlaying() {
   const playing = player.current;
+  if (playing?.mode === "vod") {
+    const episode = playing.episode ? ` ${t("vodEpisodeShort", { s: playing.season, e: playing.episode })}` : "";
+    $("np-channel").textContent = `${playing.name || playing.title}${episode}`;
+    $("np-mode").textContent = player.paused ? t("paused") : playing.uhd ? "4K" : t("vod");
+    $("np-title").textContent = "";
+    $("btn-live").disabled = $("btn-startover").disabled = true;
+    $("btn-rewind").disabled = $("btn-forward").disabled = false;
+    return;
+  }
   const channel = state.channels.find((c) => c.id === playing?.channel);
   $("np-channel").textContent = channel ? `${channel.number} ${pick(channel.name)}` : "";
   $("np-mode").textContent = playing ? t(player.paused ? "paused" : playing.mode) : "";
@@ -159,12 +168,153 @@ async function renderGuide() {
   }
 }
 
+// ---------- VOD: search by pinyin or initials, shelves, a title's page ----------
+
+async function playVod(request) {
+  $("message").textContent = "";
+  try {
+    await player.playVod(request);
+    scrollTo({ top: 0, behavior: "smooth" });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "parental_pin_required") {
+      const pin = prompt(t("enterPin"));
+      if (pin) {
+        player.pin = pin;
+        return playVod(request);
+      }
+    }
+    $("message").textContent = errorText(error);
+  }
+}
+
+function posterButton(card) {
+  const button = el("button");
+  button.type = "button";
+  const image = el("img");
+  image.alt = "";
+  image.src = card.poster;
+  image.onerror = () => image.remove();
+  button.append(image, el("span", null, pick(card.title)));
+  button.dataset.title = card.code;
+  button.addEventListener("click", () => showTitle(card.code, card.poster));
+  return button;
+}
+
+async function renderShelves() {
+  const root = $("vod-shelves");
+  root.replaceChildren(el("p", "sub", t("loading")));
+  try {
+    const [{ shelves }, { continue: unfinished }] = await Promise.all([
+      api.get("/api/v1/vod/shelves"),
+      api.get("/api/v1/vod/continue"),
+    ]);
+    root.replaceChildren();
+    if (unfinished.length) {
+      const shelf = el("div", "shelf");
+      shelf.append(el("h3", null, t("continueWatching")));
+      const list = el("ul", "list");
+      for (const item of unfinished) {
+        const row = el("li");
+        const where = item.episode ? `${t("vodEpisodeShort", { s: item.season, e: item.episode })} · ` : "";
+        const main = el("div", "main");
+        main.append(el("span", null, pick(item.name)), el("span", "sub", where + t("vodResumeAt", { t: duration(item.resume.position_s * 1000) })));
+        row.append(main);
+        row.dataset.title = item.title;
+        row.addEventListener("click", () => playVod({ title: item.title, season: item.season, episode: item.episode, name: pick(item.name) }));
+        list.append(row);
+      }
+      shelf.append(list);
+      root.append(shelf);
+    }
+    for (const found of shelves) {
+      const shelf = el("div", "shelf");
+      const posters = el("div", "posters");
+      posters.append(...found.titles.map(posterButton));
+      shelf.append(el("h3", null, pick(found.name)), posters);
+      root.append(shelf);
+    }
+    if (!shelves.length) root.append(el("p", "sub", t("vodNothing")));
+  } catch (error) {
+    root.replaceChildren();
+    $("message").textContent = errorText(error);
+  }
+}
+
+let searchAsked = 0;
+async function searchVod() {
+  const query = $("vod-query").value.trim();
+  const list = $("vod-results");
+  const asked = ++searchAsked;
+  if (!query) return list.replaceChildren();
+  let titles = [];
+  try {
+    titles = (await api.get(`/api/v1/vod/search?q=${encodeURIComponent(query)}&limit=10`)).titles;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 400)) $("message").textContent = errorText(error);
+  }
+  if (asked !== searchAsked) return;
+  list.replaceChildren();
+  if (!titles.length) list.append(el("li", "sub", t("vodNoMatch")));
+  for (const hit of titles) {
+    const row = el("li");
+    const main = el("div", "main");
+    main.append(el("span", null, pick(hit.title)), el("span", "sub", hit.year ? String(hit.year) : ""));
+    row.append(main);
+    row.dataset.title = hit.code;
+    row.addEventListener("click", () => showTitle(hit.code));
+    list.append(row);
+  }
+}
+
+async function showTitle(code) {
+  let view;
+  try {
+    view = await api.get(`/api/v1/vod/titles/${encodeURIComponent(code)}`);
+  } catch (error) {
+    $("message").textContent = errorText(error);
+    return;
+  }
+  const name = pick(view.title);
+  $("vod-detail").hidden = false;
+  $("vod-detail-title").textContent = name;
+  const facts = [view.year, view.age_rating ? `${view.age_rating}+` : null, (view.cast || []).join(" ")];
+  $("vod-detail-facts").textContent = facts.filter(Boolean).join(" · ");
+  $("vod-detail-desc").textContent = pick(view.description);
+  const stoppedAt = (season, episode) =>
+    (view.resume || []).find((r) => (r.season ?? null) === (season ?? null) && (r.episode ?? null) === (episode ?? null) && !r.finished);
+  const list = $("vod-detail-items");
+  list.replaceChildren();
+  const entry = (label, request) => {
+    const row = el("li", null, label);
+    row.addEventListener("click", () => playVod(request));
+    list.append(row);
+  };
+  if (view.kind === "movie") {
+    const stopped = stoppedAt(null, null);
+    if (stopped) entry(t("vodResumeAt", { t: duration(stopped.position_s * 1000) }), { title: code, name });
+    entry(stopped ? t("vodFromStart") : t("play"), { title: code, name, at: 0 });
+  } else {
+    for (const season of view.seasons || []) {
+      for (const episode of season.episodes) {
+        const stopped = stoppedAt(season.number, episode.number);
+        const where = stopped ? ` · ${t("vodResumeAt", { t: duration(stopped.position_s * 1000) })}` : "";
+        entry(`${t("vodEpisodeShort", { s: season.number, e: episode.number })} ${pick(episode.title)}${where}`,
+          { title: code, name, season: season.number, episode: episode.number });
+      }
+    }
+  }
+  $("vod-detail").scrollIntoView({ block: "start", behavior: "smooth" });
+}
+
 function showTab(name) {
   $("tab-channels").classList.toggle("selected", name === "channels");
   $("tab-guide").classList.toggle("selected", name === "guide");
+  $("tab-vod").classList.toggle("selected", name === "vod");
   $("channel-list").hidden = name !== "channels";
   $("guide").hidden = name !== "guide";
+  $("vod").hidden = name !== "vod";
   if (name === "guide") renderGuide();
+  if (name === "vod") renderShelves();
 }
 
 // ---------- continue from the TV ----------
@@ -261,14 +411,18 @@ $("lang").addEventListener("click", () => {
 
 function refreshLanguage() {
   translate();
+  $("vod-query").placeholder = t("vodSearchHint");
   $("lang").textContent = language() === "en" ? "中文" : "English";
   renderChannels();
   nowPlaying();
   if (!$("guide").hidden) renderGuide();
+  if (!$("vod").hidden) renderShelves();
 }
 
 $("tab-channels").addEventListener("click", () => showTab("channels"));
 $("tab-guide").addEventListener("click", () => showTab("guide"));
+$("tab-vod").addEventListener("click", () => showTab("vod"));
+$("vod-query").addEventListener("input", () => searchVod());
 $("btn-rewind").addEventListener("click", () => player.seekBy(-30));
 $("btn-forward").addEventListener("click", () => player.seekBy(30));
 $("btn-live").addEventListener("click", () => player.goLive());
@@ -286,6 +440,7 @@ $("video").addEventListener("pause", () => {
   if (player.mode === "live" && player.pausedLiveAt == null && player.current && video.readyState > 0) {
     player.pausedLiveAt = player.position() ?? Date.now();
   }
+  if (player.mode === "vod" && video.readyState > 0) player.saveResume(player.current);
 });
 $("video").addEventListener("play", () => {
   if (player.mode === "live" && player.pausedLiveAt != null) player.resume();

@@ -1,5 +1,6 @@
 // Playback for both portals: asks Yunjin for a signed URL, plays it with hls.js (or the
-// browser's own HLS), recovers from errors, and reports what is on screen.
+// browser's own HLS), recovers from errors, and reports what is on screen: viewing events for
+// channels, the resume position for VOD.
 import { ApiError } from "./api.js";
 import { t } from "./i18n.js";
 
@@ -38,6 +39,11 @@ export class Player {
     video.addEventListener("playing", () => this.changed());
     // a seek moves the position: say so at once (a phone may be about to continue from it)
     video.addEventListener("seeked", () => this.report("heartbeat", this.current, true));
+    video.addEventListener("ended", () => {
+      if (this.mode !== "vod") return;
+      this.saveResume(this.current, true);
+      this.hooks.onEnded?.(this.current);
+    });
   }
 
   get mode() {
@@ -76,6 +82,42 @@ export class Player {
     this.report(changedChannel ? "channel_change" : "play_start", this.current, true);
     this.changed();
     return this.current;
+  }
+
+  // Play a movie or an episode: `request` is {title, season?, episode?, name?, at? (seconds)};
+  // without `at` it starts where the household stopped (the server's resume point).
+  async playVod(request) {
+    const body = { title: request.title };
+    if (request.season != null) body.season = request.season;
+    if (request.episode != null) body.episode = request.episode;
+    if (this.pin) body.pin = this.pin;
+    const previous = this.current;
+    const answer = await this.api.post("/api/v1/vod/play", body);
+    if (previous) this.report("play_stop", previous, true);
+    const at = request.at ?? answer.start_s ?? 0;
+    this.current = {
+      ...request, mode: "vod", at, asset: answer.asset, duration: answer.duration_s,
+      uhd: answer.uhd, playId: newPlayId(), url: answer.url,
+    };
+    this.pausedLiveAt = null;
+    this.pendingZap = null;
+    this.attach(answer.url, at);
+    this.changed();
+    return this.current;
+  }
+
+  // Seconds into the movie or episode on screen.
+  vodPosition() {
+    return this.mode === "vod" ? this.video.currentTime : null;
+  }
+
+  saveResume(playing, finished = false) {
+    if (!playing || playing.mode !== "vod") return Promise.resolve();
+    const position = playing === this.current ? this.video.currentTime : playing.at;
+    if (!(position >= 0)) return Promise.resolve();
+    return this.api
+      .call("PUT", "/api/v1/vod/resume", { asset: playing.asset, position_s: position, finished })
+      .catch((error) => console.warn("resume", error));
   }
 
   offsetOf(request) {
@@ -166,8 +208,13 @@ export class Player {
   async renew() {
     if (!this.current) return;
     const request = { ...this.current };
-    if (request.mode !== "live") request.at = this.position() ?? request.at;
     try {
+      if (request.mode === "vod") {
+        request.at = this.video.currentTime || request.at;
+        await this.playVod(request);
+        return;
+      }
+      if (request.mode !== "live") request.at = this.position() ?? request.at;
       await this.play(request);
     } catch (error) {
       this.stop();
@@ -183,7 +230,10 @@ export class Player {
         this.stats.zaps.push(now - this.pendingZap);
         this.pendingZap = null;
       }
-      this.stats.firstFrames.push({ channel: this.current?.channel, mode: this.mode, at: this.position() });
+      this.stats.firstFrames.push({
+        channel: this.current?.channel, title: this.current?.title, mode: this.mode,
+        at: this.mode === "vod" ? this.video.currentTime : this.position(),
+      });
       this.report("heartbeat", this.current, true);
       this.changed();
     };
@@ -206,15 +256,18 @@ export class Player {
     this.video.load();
   }
 
+  // Stop; resolves once a VOD position is saved (the title's page shows it next).
   stop() {
+    let saved = Promise.resolve();
     if (this.current) {
-      this.report("play_stop", this.current, true);
-      this.api.post("/api/v1/play/stop", { channel: this.current.channel }).catch(() => {});
+      saved = this.report("play_stop", this.current, true) || saved;
+      this.api.post("/api/v1/play/stop", { channel: this.current.channel ?? "" }).catch(() => {});
     }
     this.current = null;
     this.pausedLiveAt = null;
     this.detach();
     this.changed();
+    return saved;
   }
 
   // Pause; live is remembered by the wall-clock time of the frame, to resume behind live.
@@ -271,6 +324,7 @@ export class Player {
   }
 
   report(kind, playing, urgent = false) {
+    if (playing?.mode === "vod") return this.saveResume(playing, kind === "play_stop" && this.video.ended);
     if (!this.reporter || !playing) return;
     const position = (playing === this.current && this.position()) || this.expectedPosition(playing);
     this.reporter.report(
@@ -288,7 +342,8 @@ export class Player {
   }
 
   beat() {
-    if (this.current && this.position() != null) this.report("heartbeat", this.current);
+    if (this.mode === "vod" && !this.video.paused) this.saveResume(this.current);
+    else if (this.current && this.position() != null) this.report("heartbeat", this.current);
   }
 
   changed() {

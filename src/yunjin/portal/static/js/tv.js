@@ -4,6 +4,7 @@ import { t, pick, translate, language, setLanguage } from "./i18n.js";
 import { actionOf } from "./keys.js";
 import { Player } from "./player.js";
 import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
+import { createVod } from "./tv-vod.js";
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600000;
@@ -18,6 +19,7 @@ const reporter = new EventReporter(api, "tv");
 const player = new Player($("video"), api, reporter, {
   onState: () => banner.refresh(),
   onError: (message) => (message ? toast(message) : null),
+  onEnded: () => vod.ended(),
 });
 
 // ---------- shared state ----------
@@ -159,6 +161,7 @@ const login = {
 // ---------- home ----------
 
 const ZONES = [
+  { key: "vod", kind: "vod" },
   { key: "zoneNews", kind: "zone" },
   { key: "zoneGov", kind: "zone" },
   { key: "zoneServices", kind: "zone" },
@@ -227,8 +230,10 @@ const home = {
       const tile = el("div", "tile zone");
       tile.append(el("span", "name", t(zone.key)));
       if (zone.kind === "zone") tile.append(el("span", "sub", t("zoneComing")));
+      if (zone.kind === "vod") tile.append(el("span", "sub", t("vodTile")));
       zones.append(tile);
       const run = {
+        vod: () => open(vod.shelves),
         zone: () => toast(t("zoneComing")),
         guide: () => open(guide),
         settings: () => open(settings),
@@ -837,6 +842,13 @@ const pinDialog = {
   },
 };
 
+// ---------- VOD (tv-vod.js) ----------
+
+const vod = createVod({
+  $, el, api, player, open, back, toast, errorText,
+  askPin: (title, submit) => pinDialog.ask(title, submit),
+});
+
 // ---------- keys and start-up ----------
 
 document.addEventListener("keydown", (event) => {
@@ -886,7 +898,10 @@ setInterval(() => banner.refresh(), 1000);
 
 // For tests and the zap-time benchmark: the state a viewer sees, read-only by convention.
 window.yunjin = { player, state, stack: () => stack.map((s) => Object.keys(screens).find((k) => screens[k] === s)), reporter };
-const screens = { login, home, watch, channelList, guide, settings };
+const screens = {
+  login, home, watch, channelList, guide, settings,
+  vod: vod.shelves, vodSearch: vod.search, vodDetail: vod.detail, vodWatch: vod.watch,
+};
 
 fitStage();
 translate();

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     vod_watch_dir: Path | None = Field(
         default=None, description="watch folder of VOD files; data_dir/vod/watch if unset"
     )
+    vod_watch_categories: list[str] = Field(
+        default_factory=list,
+        description="categories of a film from the watch folder without a sidecar naming them "
+        "(a VOD bundle that opens them makes it playable without further steps)",
+    )
     vod_job_stale_s: float = Field(
         default=30.0, ge=2, description="heartbeat age after which a running job is reclaimed"
     )

@@ -13,7 +13,7 @@ from tests.vod.ingest_clips import Clips, FakeQueue
 from yunjin.config import Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodAsset, VodTitle
-from yunjin.vod.catalog import title_view
+from yunjin.vod.catalog import add_category, title_view
 from yunjin.vod.watch import WatchFolder, code_from_name, title_from_name
 
 
@@ -165,3 +165,22 @@ def test_titles_and_codes_from_names() -> None:
     assert code_from_name("The.Wandering_Earth.2019") == "the-wandering-earth-2019"
     assert code_from_name("繁花 第1集") == "fanhua-di-1-ji"
     assert code_from_name("¡¿") == "film"
+
+
+def test_films_without_a_sidecar_go_on_the_configured_shelves(
+    catalog_db: tuple[Settings, Database], clips: Clips
+) -> None:
+    """So a VOD bundle that opens the category plays a dropped film without further steps."""
+    settings, db = catalog_db
+    settings = settings.model_copy(update={"vod_watch_categories": ["movies"]})
+    with db.session() as session:
+        add_category(session, "movies", "电影", "Films")
+    watch, clock, _queue = _folder(settings, db)
+    settings.watch_dir.mkdir(parents=True)
+    shutil.copy(clips.good, settings.watch_dir / "长津湖.mp4")
+    watch.scan()
+    clock.now += 5
+    [outcome] = watch.scan()
+    assert outcome.asset is not None
+    with db.session() as session:
+        assert title_view(session, outcome.asset.title).categories == ("movies",)

@@ -168,7 +168,10 @@ class WatchFolder:
                 age_rating=int(fields.get("age_rating", 0)),
                 cast=tuple(str(name) for name in fields.get("cast", ())),
                 poster_url=str(fields.get("poster_url", "")),
-                categories=tuple(str(code) for code in fields.get("categories", ())),
+                categories=tuple(
+                    str(code)
+                    for code in fields.get("categories", self.settings.vod_watch_categories)
+                ),
             )
         except (TypeError, ValueError) as error:
             assert sidecar is not None  # defaults alone are always valid

@@ -81,6 +81,10 @@ def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {box['session']}"},
         ).json()
         assert httpx.get(played["url"], timeout=5).status_code == 200
+        # the VOD titles are generated and queued for the demo's own worker
+        wait_for(lambda: "generated titles queued" in log.read_text(), 180, "the demo's films")
+        found = httpx.get(f"{base}/api/v1/vod/search", params={"q": "XMDYT"}, timeout=5).json()
+        assert [t["code"] for t in found["titles"]] == ["xiongmao-yitian"]
         ffmpegs = children_of(demo.pid)
         assert ffmpegs
     finally:

@@ -1,4 +1,5 @@
-"""``yunjin demo``: six generated channels, half an hour of archive at once, all URLs printed."""
+"""``yunjin demo``: six generated channels, half an hour of archive at once, a few generated
+VOD titles transcoded in the background, all URLs printed."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from sqlalchemy import select
 
 from yunjin.app import create_app
 from yunjin.config import Settings
-from yunjin.db.models import Household
+from yunjin.db.models import Household, Product
 from yunjin.epg.generated import demo_guide
 from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
+from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import (
@@ -29,6 +31,7 @@ from yunjin.subscribers.accounts import (
     subscribe,
 )
 from yunjin.subscribers.entitlements import ProductKind
+from yunjin.vod import demo as vod_demo
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ def ensure_demo_household(runtime: Runtime) -> None:
             mac=DEMO_MAC,
             serial=DEMO_SERIAL,
             label="客厅机顶盒 living-room box",
+            uhd=True,
         )
         channels = [spec[0] for spec in DEMO_CHANNELS]
         create_product(
@@ -99,6 +103,44 @@ def ensure_demo_household(runtime: Runtime) -> None:
         since = datetime.now(UTC) - timedelta(days=30)
         for code in ("demo-basic", "demo-replay"):
             subscribe(session, DEMO_ACCOUNT, code, valid_from=since)
+
+
+def ensure_demo_vod_products(runtime: Runtime) -> None:
+    """The films bundle (films, series and the 4K shelf) and the 4K add-on, for the household."""
+    vod_demo.ensure_categories(runtime.db)
+    with runtime.db.session() as session:
+        if session.scalar(select(Product).where(Product.code == "demo-films")):
+            return
+        create_product(
+            session,
+            "demo-films",
+            "影视包",
+            "Films and series",
+            ProductKind.VOD,
+            [],
+            1500,
+            categories=[code for code, *_ in vod_demo.CATEGORIES],
+        )
+        create_product(session, "demo-uhd", "4K 附加包", "4K add-on", ProductKind.UHD, [], 1000)
+        since = datetime.now(UTC) - timedelta(days=30)
+        for code in ("demo-films", "demo-uhd"):
+            subscribe(session, DEMO_ACCOUNT, code, valid_from=since)
+
+
+async def add_demo_vod(runtime: Runtime, console: Console) -> None:
+    """Generate the demo's titles and queue them for the demo's own worker."""
+    settings = runtime.settings
+    binary = ffmpeg_binary(settings.ffmpeg)
+    added = await asyncio.to_thread(
+        vod_demo.ensure_demo_vod, settings, runtime.db, runtime.vod_queue, binary
+    )
+    if added:
+        console.print(
+            f"VOD / 点播: {added} generated titles queued for transcoding (`yunjin vod jobs`); "
+            f"they appear in the portals' 点播 section when ready. / 个生成的影片已排队转码，"
+            "完成后出现在门户的点播栏目。",
+            soft_wrap=True,
+        )
 
 
 def demo_token_secret(settings: Settings) -> str:
@@ -184,6 +226,9 @@ def print_urls(settings: Settings, console: Console) -> None:
   Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user/password {login}
   Subscriber / 用户 (POST /api/v1/auth/login):  {DEMO_ACCOUNT} / {DEMO_PASSWORD}, PIN 1234
   Set-top box / 机顶盒 (POST /api/v1/auth/stb):  MAC {DEMO_MAC}, serial {DEMO_SERIAL}
+  VOD shelves / 点播片库:                  {base}/api/v1/vod/shelves
+  VOD search by initials / 首字母搜索:      {base}/api/v1/vod/search?q=XMDYT
+  Watch folder / 监视文件夹 (drop a film / 放入影片即上架):  {settings.watch_dir}
 
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。
@@ -215,9 +260,12 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
         )
     if settings.token_secret is None:  # so POST /api/v1/play can hand out signed URLs
         settings = settings.model_copy(update={"token_secret": demo_token_secret(settings)})
+    if not settings.vod_watch_categories:  # a dropped film lands where the films bundle opens
+        settings = settings.model_copy(update={"vod_watch_categories": [vod_demo.WATCH_CATEGORY]})
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
     ensure_demo_channels(runtime)
+    ensure_demo_vod_products(runtime)
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
     )
@@ -229,5 +277,7 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
         return
     print_urls(settings, console)
     filling = asyncio.create_task(backfill_all(runtime, backfill_minutes, console))
+    films = asyncio.create_task(add_demo_vod(runtime, console))
     await serving
     filling.cancel()
+    films.cancel()

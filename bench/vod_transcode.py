@@ -190,6 +190,12 @@ def run() -> BenchResult:
         target_max=TARGET_RATIO,
         detail=f"medians of {len(ORDER) // 2} runs each, alternating",
     )
+    result.add(
+        "wall time ratio of the fastest runs",
+        ratio(min(walls["yunjin"]), min(walls["hand"])),
+        "×",
+        detail="the runs least disturbed by other processes",
+    )
     result.add("CPU time, transcode() (ffmpeg and Python)", median(cpus["yunjin"]), "s")
     result.add("CPU time, hand-written ffmpeg", median(cpus["hand"]), "s")
     result.add(

@@ -21,7 +21,7 @@ from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, may, require
 from yunjin.newsroom.tenants import tenant_ref
 from yunjin.newsroom.terms import Action, Role
-from yunjin.subscribers.auth import _check_lock, _fail
+from yunjin.subscribers.auth import check_lock, record_failure
 from yunjin.subscribers.passwords import hash_secret, verify_secret
 from yunjin.subscribers.staff import USERNAME
 
@@ -162,11 +162,11 @@ def login(session: Session, username: str, password: str, now: datetime) -> Logi
     """
     key = f"newsroom:{username.lower()[:64]}"
     attempt = session.get(LoginAttempt, key)
-    _check_lock(attempt, now)
+    check_lock(attempt, now)
     person = session.scalar(select(NewsroomStaff).where(NewsroomStaff.username == username[:64]))
     stored = person.password_hash if person is not None else None
     if not verify_secret(stored, password) or person is None or not person.active:
-        raise _fail(session, key, attempt, now)
+        raise record_failure(session, key, attempt, now)
     if attempt is not None:
         session.delete(attempt)
     token = secrets.token_urlsafe(32)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import and_, case, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import (
@@ -84,7 +85,12 @@ def recommend(
     existing.reviewed_by = None
     existing.reviewed_at = None
     existing.comment = comment.strip()[:2000]
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent proposal of the same story to the same zone won
+        raise NewsroomError(
+            "newsroom_recommendation_exists", story=str(story_id), zone=zone_code
+        ) from None
     _trail(session, story, actor.id, now, "recommend", current, state, existing, comment)
     return existing
 

@@ -53,7 +53,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_lock(attempt: LoginAttempt | None, now: datetime) -> None:
+def check_lock(attempt: LoginAttempt | None, now: datetime) -> None:
     """LoginRefused while the key's failure record says it is locked."""
     if attempt is not None and attempt.locked_until is not None:
         locked_until = _aware(attempt.locked_until)
@@ -61,7 +61,13 @@ def _check_lock(attempt: LoginAttempt | None, now: datetime) -> None:
             raise LoginRefused("login_locked", int((locked_until - now).total_seconds()) + 1)
 
 
-def _fail(session: Session, key: str, attempt: LoginAttempt | None, now: datetime) -> LoginRefused:
+def record_failure(
+    session: Session, key: str, attempt: LoginAttempt | None, now: datetime
+) -> LoginRefused:
+    """Count a failed login on ``key`` (locking it at the limit); the refusal to raise.
+
+    The caller commits even though it raises, so the failure stays counted.
+    """
     if attempt is None or _aware(attempt.window_start) + FAILURE_WINDOW < now:
         if attempt is None:
             attempt = LoginAttempt(key=key, failures=0, window_start=now)
@@ -157,7 +163,7 @@ def stb_login(
     device, household, attempt = (None, None, None) if found is None else found
     if device is None:  # an unknown MAC: its failure record on its own
         attempt = session.get(LoginAttempt, key)
-    _check_lock(attempt, now)
+    check_lock(attempt, now)
     serial_ok = device is not None and hmac.compare_digest(
         (device.serial or "").encode(), serial.encode()
     )
@@ -165,7 +171,7 @@ def stb_login(
         not require_password or verify_secret(household.password_hash, password or "")
     )
     if device is None or household is None or not serial_ok or not password_ok:
-        raise _fail(session, key, attempt, now)
+        raise record_failure(session, key, attempt, now)
     return _succeed(session, key, attempt, household, device, now)
 
 
@@ -178,11 +184,11 @@ def account_login(
     """
     key = f"account:{account.lower()[:64]}"
     attempt = session.get(LoginAttempt, key)
-    _check_lock(attempt, now)
+    check_lock(attempt, now)
     household = session.scalar(select(Household).where(Household.account == account))
     stored = household.password_hash if household is not None else None
     if not verify_secret(stored, password) or household is None:
-        raise _fail(session, key, attempt, now)
+        raise record_failure(session, key, attempt, now)
     label = device_label.strip()[:100] or "phone"
     device = session.scalar(
         select(Device).where(

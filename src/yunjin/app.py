@@ -32,6 +32,7 @@ from yunjin.api.errors import (
 )
 from yunjin.config import Settings
 from yunjin.newsroom import http as newsroom
+from yunjin.newsroom import public_http as zones_public
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
 from yunjin.vod import browse_http as vod_browse
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vod_browse.router)
     app.include_router(vod_ingest.router)
     app.include_router(newsroom.router)
+    app.include_router(zones_public.router)
     app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 

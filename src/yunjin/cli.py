@@ -943,6 +943,27 @@ def vod_retry(job_id: int, data: DataDir = None) -> None:
     console.print(f"job / 任务 {job.id}: {job.state.value}")
 
 
+@vod_app.command("category")
+def vod_category(
+    code: Annotated[str, typer.Argument(help="shelf code, e.g. movies / 栏目编码")],
+    name: Annotated[str, typer.Option(help="Chinese name / 中文名")],
+    name_en: Annotated[str, typer.Option(help="English name / 英文名")] = "",
+    data: DataDir = None,
+) -> None:
+    """Add a shelf (category) of titles; VOD bundles may open whole shelves. / 新增点播栏目。"""
+    from yunjin.vod.catalog import CatalogError, add_category
+
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            add_category(session, code, name, name_en)
+    except CatalogError as error:
+        _fail(_refusal(error))
+    finally:
+        db.close()
+    console.print(f"category / 栏目 {code}")
+
+
 @app.command()
 def worker(
     workers: Annotated[int, typer.Option(help="transcodes at once / 并行转码数")] = 1,

@@ -117,6 +117,11 @@ TABLE: dict[str, tuple[set[str], dict[tuple[str | None, bool], set[str]], str]] 
     "view_drafts": ({"same"}, {(None, False): EVERYONE}, "anyone"),
     "manage_staff": ({"same"}, {(None, False): {"admin"}}, "anyone"),
     "plan": ({"same"}, {(None, False): E}, "anyone"),
+    "view_tips": ({"same"}, {(None, False): EVERYONE}, "anyone"),
+    "triage_tip": ({"same"}, {(None, False): E}, "anyone"),
+    "moderate_comments": ({"same"}, {(None, False): E}, "anyone"),
+    "manage_polls": ({"same"}, {(None, False): E}, "anyone"),
+    "configure_interaction": ({"same"}, {(None, False): C | {"admin"}}, "anyone"),
 }
 
 # How many of the 5 roles × 11 places × 15 states × 3 people each action allows.
@@ -137,6 +142,11 @@ ALLOWED_COUNTS = {
     "view_drafts": 5 * 2 * 3,
     "manage_staff": 1 * 2 * 3,
     "plan": 3 * 2 * 3,
+    "view_tips": 5 * 2 * 3,
+    "triage_tip": 3 * 2 * 3,
+    "moderate_comments": 3 * 2 * 3,
+    "manage_polls": 3 * 2 * 3,
+    "configure_interaction": 2 * 2 * 3,
 }
 
 

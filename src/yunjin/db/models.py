@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -719,3 +720,150 @@ class NewsroomAudit(Base):
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- newsroom interaction: citizen tips, comments, polls (issue #7; docs/newsroom.md) ---
+
+
+class NewsroomTip(Base):
+    """A citizen's tip (爆料) in the planning queue of a county's centre.
+
+    ``household_id`` is the subscriber who sent it (None: anonymous, with
+    ``contact_phone``); ``client_hash`` keys the anonymous rate limit (a SHA-256 of the
+    client's address, never the address). ``state``: ``interaction.TipState``.
+    """
+
+    __tablename__ = "newsroom_tips"
+    __table_args__ = (
+        Index("ix_newsroom_tips_tenant_state", "tenant_code", "state", "id"),
+        Index("ix_newsroom_tips_household_created", "household_id", "created_at"),
+        Index("ix_newsroom_tips_client_created", "client_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    region_code: Mapped[str] = mapped_column(String(6))
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"), nullable=True
+    )
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    client_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("newsroom_topics.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    triaged_by: Mapped[int | None] = mapped_column(ForeignKey("newsroom_staff.id"), nullable=True)
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class NewsroomTipMedia(Base):
+    """A photo or video of a tip, checked by its bytes and kept privately under the data
+    directory (``path`` relative to it); ``asset_code`` once staff ingest it into VOD."""
+
+    __tablename__ = "newsroom_tip_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_tips.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # photo | video
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    path: Mapped[str] = mapped_column(String(500))
+    asset_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class NewsroomComment(Base):
+    """A subscriber's comment on a story, plain text; ``state``: pending, published,
+    rejected (``interaction.CommentState``). ``tenant_code`` is the story's centre, whose
+    editors moderate it."""
+
+    __tablename__ = "newsroom_comments"
+    __table_args__ = (
+        Index("ix_newsroom_comments_story_state", "story_id", "state", "id"),
+        Index("ix_newsroom_comments_tenant_state", "tenant_code", "state", "id"),
+        Index("ix_newsroom_comments_household_created", "household_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("newsroom_stories.id", ondelete="CASCADE"))
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    author_name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    moderated_by: Mapped[int | None] = mapped_column(ForeignKey("newsroom_staff.id"), nullable=True)
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class NewsroomInteractionSettings(Base):
+    """A centre's interaction settings; a centre without a row pre-moderates comments."""
+
+    __tablename__ = "newsroom_interaction_settings"
+
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"), primary_key=True)
+    premoderate_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("newsroom_staff.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomPoll(Base):
+    """A simple poll attached to a story (one per story), open from ``opens_at`` until
+    ``closes_at``."""
+
+    __tablename__ = "newsroom_polls"
+    __table_args__ = (UniqueConstraint("story_id", name="uq_newsroom_polls_story_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("newsroom_stories.id", ondelete="CASCADE"))
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    question: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NewsroomPollOption(Base):
+    __tablename__ = "newsroom_poll_options"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "position", name="uq_newsroom_poll_options_position"),
+        UniqueConstraint("poll_id", "id", name="uq_newsroom_poll_options_poll_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("newsroom_polls.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+
+
+class NewsroomPollVote(Base):
+    """One household's vote: the primary key (poll, household) is the one-vote rule, and
+    the option must be one of that poll's (a foreign key on both columns)."""
+
+    __tablename__ = "newsroom_poll_votes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["poll_id", "option_id"],
+            ["newsroom_poll_options.poll_id", "newsroom_poll_options.id"],
+            ondelete="CASCADE",
+            name="fk_newsroom_poll_votes_option",
+        ),
+        Index("ix_newsroom_poll_votes_option", "option_id"),
+    )
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(Integer)
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

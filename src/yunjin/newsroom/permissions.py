@@ -74,6 +74,11 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.VIEW_DRAFTS: Rule(EVERY_ROLE, SAME, story=False),
     Action.MANAGE_STAFF: Rule(frozenset({R.ADMIN}), SAME, story=False),
     Action.PLAN: Rule(EDITORS, SAME, story=False),
+    Action.VIEW_TIPS: Rule(EVERY_ROLE, SAME, story=False),
+    Action.TRIAGE_TIP: Rule(EDITORS, SAME, story=False),
+    Action.MODERATE_COMMENTS: Rule(EDITORS, SAME, story=False),
+    Action.MANAGE_POLLS: Rule(EDITORS, SAME, story=False),
+    Action.CONFIGURE_INTERACTION: Rule(frozenset({R.CHIEF_EDITOR, R.ADMIN}), SAME, story=False),
 }
 _NEEDS_LIVE: Final = frozenset({Action.RECOMMEND, Action.REVIEW_RECOMMENDATION})
 

@@ -49,6 +49,11 @@ class Action(StrEnum):
     VIEW_DRAFTS = "view_drafts"
     MANAGE_STAFF = "manage_staff"
     PLAN = "plan"  # topics in the planning queue and their assignments
+    VIEW_TIPS = "view_tips"  # citizens' tips (爆料) to the centre, with their media
+    TRIAGE_TIP = "triage_tip"  # accept, dismiss, or turn a tip into a topic
+    MODERATE_COMMENTS = "moderate_comments"  # approve or reject subscribers' comments
+    MANAGE_POLLS = "manage_polls"  # attach a poll to a story, close it
+    CONFIGURE_INTERACTION = "configure_interaction"  # e.g. pre-moderation of comments
 
 
 REVIEW_STATES: Final = (

@@ -226,6 +226,7 @@ def test_orders_are_sold_listed_refunded_and_cancelled_by_role(server: Server) -
         {"code": "vague", "name_zh": "x", "name_en": "x", "kind": "ppv"},
     )
     assert no_terms.json()["error"]["reason"] == "bad_ppv_terms"
+    assert no_terms.json()["error"]["messages"]["zh-CN"].startswith("按次付费产品须有活动时段")
 
     def sell(who: dict[str, str], product: str, key: str | None) -> httpx.Response:
         headers = {**who, **({"Idempotency-Key": key} if key else {})}

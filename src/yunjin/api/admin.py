@@ -18,6 +18,7 @@ from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.play import order_error, order_json
 from yunjin.db.models import Device, Household, Product, Region
+from yunjin.i18n import MESSAGES
 from yunjin.runtime import Runtime
 from yunjin.subscribers import accounts
 from yunjin.subscribers.accounts import AccountError
@@ -51,8 +52,13 @@ def _change(runtime: Runtime, action: Callable[[Session], T]) -> T:
         with runtime.db.session() as session:
             return action(session)
     except AccountError as error:
+        worded = error.code in MESSAGES  # else the English detail stands for both languages
         raise ApiError(
-            409, "account_error", {"detail": str(error)}, extra={"reason": error.code}
+            409,
+            "account_error",
+            {"detail": str(error)},
+            extra={"reason": error.code, "detail": str(error)},
+            message=error.code if worded else None,
         ) from error
 
 

@@ -22,6 +22,7 @@ from yunjin.db.models import (
     VodCategory,
     VodTitle,
 )
+from yunjin.i18n import MESSAGES, register
 from yunjin.subscribers.entitlements import Grant, ProductKind, Rights
 from yunjin.subscribers.orders import OrderStatus
 from yunjin.subscribers.passwords import hash_secret
@@ -29,6 +30,45 @@ from yunjin.subscribers.passwords import hash_secret
 ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 PIN = re.compile(r"^\d{4,8}$")
+
+
+# What each refusal says to staff and subscribers; the English detail (with the values) rides
+# along as ``detail``.
+ACCOUNT_MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_mac": ("That is not a MAC address.", "MAC 地址格式不正确。"),
+    "bad_account": (
+        "An account or username is 3–32 letters, digits, '_' or '-'.",
+        "账号或用户名应为 3 至 32 位字母、数字、“_”或“-”。",
+    ),
+    "unknown_region": ("No such region code.", "没有这个行政区划代码。"),
+    "bad_limit": (
+        "Limits are 1–20 streams and 1–50 devices.",
+        "并发限制为 1 至 20 路，设备限制为 1 至 50 台。",
+    ),
+    "account_exists": ("That account already exists.", "该账号已存在。"),
+    "bad_device_kind": ("A device is stb, phone or web.", "终端类型应为 stb、phone 或 web。"),
+    "bad_device": ("A set-top box needs its MAC and serial.", "机顶盒须提供 MAC 地址和序列号。"),
+    "mac_taken": ("That MAC belongs to another box.", "该 MAC 地址已属于另一台机顶盒。"),
+    "bad_price": ("A price is not negative.", "价格不能为负数。"),
+    "bad_ppv_terms": (
+        "A pay-per-view product has an event window or rental hours; other products have neither.",
+        "按次付费产品须有活动时段或观看时长，其他产品均不可设置。",
+    ),
+    "bad_window": ("The end must come after the start.", "结束时间必须晚于开始时间。"),
+    "product_exists": ("That product already exists.", "该产品已存在。"),
+    "bad_members": (
+        "These members do not fit the product's kind.",
+        "产品内容与产品类型不符。",
+    ),
+    "title_not_found": ("No such VOD title.", "没有这个点播片目。"),
+    "category_not_found": ("No such VOD category.", "没有这个点播栏目。"),
+    "device_not_found": ("No such device.", "该终端不存在。"),
+    "weak_password": (
+        "An admin password has at least 8 characters.",
+        "管理员密码至少 8 位。",
+    ),
+}
+register({code: text for code, text in ACCOUNT_MESSAGES.items() if code not in MESSAGES})
 
 
 class AccountError(ValueError):

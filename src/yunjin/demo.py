@@ -23,6 +23,7 @@ from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
 from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
+from yunjin.newsroom import demo as newsroom_demo
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import (
     create_household,
@@ -141,6 +142,42 @@ async def add_demo_vod(runtime: Runtime, console: Console) -> None:
             "完成后出现在门户的点播栏目。",
             soft_wrap=True,
         )
+
+
+async def ensure_demo_newsroom(runtime: Runtime) -> None:
+    """Sichuan's media centres with staff and published stories; the news clip is a short
+    generated video, transcoded by the demo's worker."""
+    settings = runtime.settings
+    clip = await asyncio.to_thread(
+        newsroom_demo.ensure_newsroom_clip,
+        settings,
+        runtime.db,
+        runtime.vod_queue,
+        ffmpeg_binary(settings.ffmpeg),
+    )
+    live = "SCTV4.cn" if "SCTV4.cn" in runtime.channels else None
+    await asyncio.to_thread(
+        newsroom_demo.ensure_demo_newsroom,
+        runtime.db,
+        datetime.now(UTC),
+        live_channel=live,
+        video_asset=clip,
+    )
+
+
+def print_newsroom(settings: Settings, console: Console) -> None:
+    base = settings.base_url
+    places = ", ".join(newsroom_demo.PLACES.values())
+    console.print(
+        f"""  Newsroom console / 融媒体采编后台:     {base}/console
+      staff / 采编人员: {{place}}-{{role}}, password / 密码 {newsroom_demo.PASSWORD}
+      place / 地区: {places}
+      role / 岗位: reporter 记者, editor 初审, desk 复审, chief 终审, admin 管理员
+      e.g. / 例如: jinjiang-reporter writes, jinjiang-editor → -desk → -chief review
+  Zones / 专区 (TV: 新闻 · 政务 · 生活服务; phone: 资讯):  {base}/api/v1/zones/510000
+""",
+        soft_wrap=True,
+    )
 
 
 def demo_token_secret(settings: Settings) -> str:
@@ -266,6 +303,7 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
     runtime: Runtime = app.state.runtime
     ensure_demo_channels(runtime)
     ensure_demo_vod_products(runtime)
+    await ensure_demo_newsroom(runtime)
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
     )
@@ -276,6 +314,7 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
         await serving  # raises why the server could not start
         return
     print_urls(settings, console)
+    print_newsroom(settings, console)
     filling = asyncio.create_task(backfill_all(runtime, backfill_minutes, console))
     films = asyncio.create_task(add_demo_vod(runtime, console))
     await serving

@@ -1,0 +1,112 @@
+"""The demo's newsroom: Sichuan, two zones, three county centres, staff of every role and
+published stories of every type, through the real workflow; a restart adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.newsroom.conftest import CHEAP
+from yunjin.config import load_settings
+from yunjin.db.engine import Database
+from yunjin.db.models import (
+    Channel,
+    NewsroomAudit,
+    NewsroomGrant,
+    NewsroomStaff,
+    NewsroomStory,
+    VodAsset,
+)
+from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.newsroom import demo
+from yunjin.newsroom.staff import login
+from yunjin.newsroom.zones import zone_page
+from yunjin.subscribers import passwords
+from yunjin.subscribers.regions import seed_regions
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    with database.session() as session:
+        seed_regions(session)
+        channel = Channel(tvg_id="SCTV4.cn", number=24, name_zh="四川新闻", name_en="SC News")
+        channel.source_url = "testsrc:"
+        session.add(channel)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", lambda: CHEAP)
+        yield database
+    database.close()
+
+
+def test_the_demo_newsroom_is_there_once(db: Database) -> None:
+    first = demo.ensure_demo_newsroom(db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01")
+    assert first.staff_added == len(demo.CENTRES) * len(demo.ROLES)
+    assert len(first.stories_added) >= 12
+    assert first.recommended
+    with db.session() as session:
+        roles = set(session.execute(select(NewsroomGrant.tenant_code, NewsroomGrant.role)))
+        assert roles == {(c, r.value) for c in demo.CENTRES for r in demo.ROLES.values()}
+        states = set(session.scalars(select(NewsroomStory.state)))
+        assert states == {"published"}
+        # through the workflow: every story was created, submitted and approved three times
+        actions = session.scalars(
+            select(NewsroomAudit.action).where(NewsroomAudit.story_id.is_not(None))
+        ).all()
+        assert actions.count("approve") >= 3 * len(first.stories_added) - 3
+        person = login(session, "jinjiang-reporter", demo.PASSWORD, NOW)
+        assert person.username == "jinjiang-reporter"
+        county = zone_page(session, demo.JINJIANG, NOW)
+        kinds = {s["kind"] for s in county["stories"]}
+        assert kinds == {"news", "notice", "service", "live_event"}
+        categories = {s["details"]["category"] for s in county["stories"] if s["kind"] == "service"}
+        assert len(categories) >= 3
+        news = next(s for s in county["stories"] if s["title"] == "锦江区今冬供暖启动")
+        assert news["video_asset"] == "nrclip01"
+        chengdu = zone_page(session, demo.CHENGDU, NOW)
+        assert [s["title"] for s in chengdu["front"] if s.get("recommended")] == [
+            "锦江区今冬供暖启动"
+        ]
+        assert {s["code"] for s in chengdu["sections"]} == {demo.JINJIANG, demo.WUHOU}
+        sichuan = zone_page(session, demo.SICHUAN, NOW)
+        assert {z["code"] for z in sichuan["zones"]} == {demo.CHENGDU, demo.MIANYANG}
+        stories = session.scalar(select(func.count()).select_from(NewsroomStory))
+        people = session.scalar(select(func.count()).select_from(NewsroomStaff))
+    again = demo.ensure_demo_newsroom(db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01")
+    assert (again.staff_added, again.stories_added, again.recommended) == (0, [], False)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(NewsroomStory)) == stories
+        assert session.scalar(select(func.count()).select_from(NewsroomStaff)) == people
+
+
+def test_without_a_channel_there_is_no_live_event(db: Database) -> None:
+    done = demo.ensure_demo_newsroom(db, NOW, live_channel=None, video_asset=None)
+    assert not any("直播" in title for title in done.stories_added)
+
+
+class Queue:
+    def __init__(self) -> None:
+        self.queued: list[str] = []
+
+    def enqueue(self, asset_code: str) -> None:
+        self.queued.append(asset_code)
+
+
+def test_the_news_clip_is_made_once(db: Database, tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, record=False)
+    queue = Queue()
+    code = demo.ensure_newsroom_clip(settings, db, queue, ffmpeg_binary())
+    assert code is not None
+    assert queue.queued == [code]
+    assert demo.ensure_newsroom_clip(settings, db, queue, ffmpeg_binary()) == code
+    assert queue.queued == [code]
+    with db.session() as session:
+        asset = session.scalar(select(VodAsset).where(VodAsset.code == code))
+        assert asset is not None
+        assert asset.duration_s == pytest.approx(demo.CLIP.seconds, abs=0.5)

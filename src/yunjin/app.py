@@ -31,6 +31,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.config import Settings
+from yunjin.newsroom import feeds_http as feeds
 from yunjin.newsroom import http as newsroom
 from yunjin.newsroom import public_http as zones_public
 from yunjin.portal import http as portal
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vod_ingest.router)
     app.include_router(newsroom.router)
     app.include_router(zones_public.router)
+    app.include_router(feeds.router)
     app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 

@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
@@ -17,6 +20,7 @@ from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
+from yunjin.newsroom.stories import publish_due
 from yunjin.subscribers.accounts import load_rights
 from yunjin.subscribers.entitlements import Rights
 from yunjin.subscribers.leases import lease_store
@@ -30,6 +34,7 @@ CATALOG_POLL_S = 2.0
 RETENTION_EVERY_S = 60.0
 GUIDE_CHECK_EVERY_S = 300.0
 RIGHTS_CACHE_S = 5.0
+PUBLISH_DUE_EVERY_S = 5.0
 
 
 class Runtime:
@@ -108,6 +113,7 @@ class Runtime:
         self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]
         self._tasks.append(asyncio.create_task(self._retention(), name="retention"))
         self._tasks.append(asyncio.create_task(self._refresh_guides(), name="guides"))
+        self._tasks.append(asyncio.create_task(self._publish_due(), name="newsroom-publish"))
         if self.settings.serve_worker:  # one box transcodes without a separate worker
             self.vod_consumer = Consumer(self.settings, self.db, self.vod_queue)
             self.vod_consumer.start()
@@ -141,6 +147,22 @@ class Runtime:
             for report in reports:
                 log.info("guide %s: %d programmes", report.source, report.programmes_stored)
             await asyncio.sleep(GUIDE_CHECK_EVERY_S)
+
+    async def _publish_due(self) -> None:
+        """Scheduled newsroom stories go live at their time, with no staff action."""
+        while True:
+            try:
+                published = await asyncio.to_thread(self.publish_due_stories)
+            except SQLAlchemyError as error:  # the database is away: try again next round
+                log.warning("newsroom: publishing scheduled stories failed: %s", error)
+            else:
+                if published:
+                    log.info("newsroom: published scheduled stories %s", published)
+            await asyncio.sleep(PUBLISH_DUE_EVERY_S)
+
+    def publish_due_stories(self) -> list[int]:
+        with self.db.session() as session:
+            return publish_due(session, datetime.now(UTC))
 
     def enforce_retention(self) -> None:
         days = {

@@ -33,6 +33,8 @@ from yunjin.api.errors import (
 from yunjin.config import Settings
 from yunjin.newsroom import feeds_http as feeds
 from yunjin.newsroom import http as newsroom
+from yunjin.newsroom import interaction_http as interaction
+from yunjin.newsroom import moderation_http as moderation
 from yunjin.newsroom import public_http as zones_public
 from yunjin.portal import http as portal
 from yunjin.runtime import Runtime
@@ -73,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(newsroom.router)
     app.include_router(zones_public.router)
     app.include_router(feeds.router)
+    app.include_router(interaction.router)
+    app.include_router(moderation.router)
     app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 

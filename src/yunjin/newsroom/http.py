@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.db.models import NewsroomStaff
-from yunjin.newsroom import planning, stories, zones
+from yunjin.newsroom import comments, planning, polls, stories, zones
 from yunjin.newsroom import staff as accounts
 from yunjin.newsroom.content import Content, Image, Kind, check_content, parse_kind
 from yunjin.newsroom.errors import NewsroomError
@@ -479,5 +479,13 @@ def zone(request: Request, code: str) -> dict[str, Any]:
 
 @router.get("/api/v1/zones/{code}/stories/{story_id}")
 def zone_story(request: Request, code: str, story_id: int) -> dict[str, Any]:
-    """One published story as shown on that page, with its body."""
-    return _public(request, lambda s: zones.public_story(s, code, story_id, _now()))
+    """One published story as shown on that page, with its body, its published comments
+    and its poll (results once it closed)."""
+
+    def read(session: Session) -> dict[str, Any]:
+        now = _now()
+        story = zones.public_story(session, code, story_id, now)
+        story.update(comments.public_comments(session, story_id, now))
+        return {**story, "poll": polls.public_poll(session, story_id, now)}
+
+    return _public(request, read)

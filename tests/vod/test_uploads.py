@@ -160,8 +160,9 @@ def test_a_client_cut_off_mid_chunk_resumes_from_what_arrived(app: FastAPI, clip
     async def send() -> None:
         await uploads.receive(runtime.settings, runtime.db, FakeQueue(), opened.id, 0, cut_off())
 
-    with pytest.raises(ClientDisconnect):
-        asyncio.run(send())
+    with pytest.raises(ClientDisconnect), ThreadPoolExecutor(1) as pool:
+        # its own thread: the browser tests' Playwright keeps a loop running on this one
+        pool.submit(lambda: asyncio.run(send())).result()
     view = uploads.upload_view(runtime.settings, runtime.db, opened.id)
     assert view.offset == 3000  # what reached the disk counts
 

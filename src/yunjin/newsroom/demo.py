@@ -230,7 +230,7 @@ def _stories(now: datetime, live_channel: str | None, video: str | None) -> list
             )
             + "<h3>三、室温标准</h3>"
             + _paragraphs(
-                "供暖期间，居民卧室、起居室室温不低于 18℃。室温不达标的，供热单位应当及时"
+                "供暖期间，居民卧室、起居室室温不低于 18 °C。室温不达标的，供热单位应当及时"
                 "检修；连续 72 小时不达标的，按日退还相应费用。",
             )
             + "<h3>四、报修与投诉</h3>"
@@ -388,7 +388,8 @@ def _service(
         "opening_hours": hours,
         "link": link,
     }
-    return StorySpec(centre, Kind.SERVICE, title, summary, _paragraphs(summary), details=details)
+    body = _paragraphs("办理时请携带本人身份证件。", "以上信息如有变动，以现场公告为准。")
+    return StorySpec(centre, Kind.SERVICE, title, summary, body, details=details)
 
 
 def _find(session: Session, centre: str, title: str) -> int | None:

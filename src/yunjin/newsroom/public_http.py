@@ -97,4 +97,4 @@ def story_qr(request: Request, code: str, story_id: int) -> dict[str, Any]:
     except NewsroomError as error:
         raise _refusal(error) from error
     url = phone_url(runtime.settings.base_url, code, story_id)
-    return {"url": url, "svg": segno.make(url, error="m").svg_inline(scale=4, border=2)}
+    return {"url": url, "svg": segno.make(url, error="m").svg_inline(border=2, omitsize=True)}

@@ -3,6 +3,7 @@ import { Api, ApiError, EventReporter } from "./api.js";
 import { t, pick, translate, language, setLanguage } from "./i18n.js";
 import { Player } from "./player.js";
 import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
+import { createPhoneZones } from "./m-zones.js";
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -59,6 +60,14 @@ function playProgramme(p, at) {
 
 function nowPlaying() {
   const playing = player.current;
+  if (playing?.mode === "news") {
+    $("np-channel").textContent = playing.name || playing.title || "";
+    $("np-mode").textContent = player.paused ? t("paused") : t("zones");
+    $("np-title").textContent = "";
+    $("btn-live").disabled = $("btn-startover").disabled = true;
+    $("btn-rewind").disabled = $("btn-forward").disabled = false;
+    return;
+  }
   if (playing?.mode === "vod") {
     const episode = playing.episode ? ` ${t("vodEpisodeShort", { s: playing.season, e: playing.episode })}` : "";
     $("np-channel").textContent = `${playing.name || playing.title}${episode}`;
@@ -306,15 +315,45 @@ async function showTitle(code) {
   $("vod-detail").scrollIntoView({ block: "start", behavior: "smooth" });
 }
 
+// ---------- 资讯: the media centres' zones (m-zones.js) ----------
+
+const zones = createPhoneZones({
+  $, el, api, player, errorText,
+  say: (message) => ($("message").textContent = message),
+  playLive: (id) => {
+    const channel = state.channels.find((c) => c.id === id);
+    if (channel) playLive(channel).then(() => scrollTo({ top: 0, behavior: "smooth" }));
+    return Boolean(channel);
+  },
+  channelName: (id) => {
+    const channel = state.channels.find((c) => c.id === id);
+    return channel ? `${channel.number} ${pick(channel.name)}` : id;
+  },
+});
+
 function showTab(name) {
-  $("tab-channels").classList.toggle("selected", name === "channels");
-  $("tab-guide").classList.toggle("selected", name === "guide");
-  $("tab-vod").classList.toggle("selected", name === "vod");
+  for (const tab of ["channels", "guide", "vod", "zones"]) $(`tab-${tab}`).classList.toggle("selected", name === tab);
   $("channel-list").hidden = name !== "channels";
   $("guide").hidden = name !== "guide";
   $("vod").hidden = name !== "vod";
+  $("zones").hidden = name !== "zones";
   if (name === "guide") renderGuide();
   if (name === "vod") renderShelves();
+  if (name === "zones") zones.show();
+}
+
+// A story from a link: #story=510104/12 (a TV's QR code for it)
+function storyLink() {
+  const match = /story=(\d{6})\/(\d+)/.exec(location.hash);
+  return match ? { zone: match[1], id: Number(match[2]) } : null;
+}
+
+async function openStoryLink() {
+  const link = storyLink();
+  if (!link) return;
+  history.replaceState(null, "", location.pathname);
+  showTab("zones");
+  await zones.openLink(link.zone, link.id);
 }
 
 // ---------- continue from the TV ----------
@@ -359,6 +398,7 @@ async function start() {
   nowPlaying();
   const code = handoffCode();
   if (code) await continueFromTv(code);
+  await openStoryLink();
 }
 
 // Each phone is its own device of the household (leases and the device list count it),
@@ -417,11 +457,14 @@ function refreshLanguage() {
   nowPlaying();
   if (!$("guide").hidden) renderGuide();
   if (!$("vod").hidden) renderShelves();
+  if (!$("zones").hidden) zones.refresh();
 }
 
 $("tab-channels").addEventListener("click", () => showTab("channels"));
 $("tab-guide").addEventListener("click", () => showTab("guide"));
 $("tab-vod").addEventListener("click", () => showTab("vod"));
+$("tab-zones").addEventListener("click", () => showTab("zones"));
+$("mz-close").addEventListener("click", () => zones.close());
 $("vod-query").addEventListener("input", () => searchVod());
 $("btn-rewind").addEventListener("click", () => player.seekBy(-30));
 $("btn-forward").addEventListener("click", () => player.seekBy(30));
@@ -448,6 +491,7 @@ $("video").addEventListener("play", () => {
 addEventListener("hashchange", () => {
   const code = handoffCode();
   if (code && api.session) continueFromTv(code);
+  if (storyLink() && api.session) openStoryLink();
 });
 setInterval(() => loadChannels().then(renderChannels).catch(() => {}), 60000);
 

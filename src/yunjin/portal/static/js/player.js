@@ -40,6 +40,7 @@ export class Player {
     // a seek moves the position: say so at once (a phone may be about to continue from it)
     video.addEventListener("seeked", () => this.report("heartbeat", this.current, true));
     video.addEventListener("ended", () => {
+      if (this.mode === "news") return this.hooks.onEnded?.(this.current);
       if (this.mode !== "vod") return;
       this.saveResume(this.current, true);
       this.hooks.onEnded?.(this.current);
@@ -104,6 +105,29 @@ export class Player {
     this.attach(answer.url, at);
     this.changed();
     return this.current;
+  }
+
+  // Play a newsroom story's video: `request` is {zone, story, at? (seconds)}. Public media:
+  // no package, no resume point kept, no viewing events (it is not a channel).
+  async playNews(request) {
+    const path = `/api/v1/zones/${encodeURIComponent(request.zone)}/stories/${encodeURIComponent(request.story)}/video`;
+    const answer = await this.api.post(path);
+    const previous = this.current;
+    if (previous) this.report("play_stop", previous, true);
+    this.current = {
+      ...request, mode: "news", asset: answer.asset, duration: answer.duration_s,
+      name: answer.title, playId: newPlayId(), url: answer.url,
+    };
+    this.pausedLiveAt = null;
+    this.pendingZap = null;
+    this.attach(answer.url, request.at ?? 0);
+    this.changed();
+    return this.current;
+  }
+
+  // Seconds into the movie, episode or news video on screen.
+  mediaPosition() {
+    return this.mode === "vod" || this.mode === "news" ? this.video.currentTime : null;
   }
 
   // Seconds into the movie or episode on screen.
@@ -209,6 +233,11 @@ export class Player {
     if (!this.current) return;
     const request = { ...this.current };
     try {
+      if (request.mode === "news") {
+        request.at = this.video.currentTime || request.at;
+        await this.playNews(request);
+        return;
+      }
       if (request.mode === "vod") {
         request.at = this.video.currentTime || request.at;
         await this.playVod(request);
@@ -259,7 +288,7 @@ export class Player {
   // Stop; resolves once a VOD position is saved (the title's page shows it next).
   stop() {
     let saved = Promise.resolve();
-    if (this.current) {
+    if (this.current && this.mode !== "news") {
       saved = this.report("play_stop", this.current, true) || saved;
       this.api.post("/api/v1/play/stop", { channel: this.current.channel ?? "" }).catch(() => {});
     }
@@ -324,6 +353,7 @@ export class Player {
   }
 
   report(kind, playing, urgent = false) {
+    if (playing?.mode === "news") return;
     if (playing?.mode === "vod") return this.saveResume(playing, kind === "play_stop" && this.video.ended);
     if (!this.reporter || !playing) return;
     const position = (playing === this.current && this.position()) || this.expectedPosition(playing);

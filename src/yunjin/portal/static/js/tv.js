@@ -5,6 +5,7 @@ import { actionOf } from "./keys.js";
 import { Player } from "./player.js";
 import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
 import { createVod } from "./tv-vod.js";
+import { createZones } from "./tv-zones.js";
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600000;
@@ -19,7 +20,7 @@ const reporter = new EventReporter(api, "tv");
 const player = new Player($("video"), api, reporter, {
   onState: () => banner.refresh(),
   onError: (message) => (message ? toast(message) : null),
-  onEnded: () => vod.ended(),
+  onEnded: (playing) => (playing?.mode === "news" ? centres.ended() : vod.ended()),
 });
 
 // ---------- shared state ----------
@@ -162,9 +163,9 @@ const login = {
 
 const ZONES = [
   { key: "vod", kind: "vod" },
-  { key: "zoneNews", kind: "zone" },
-  { key: "zoneGov", kind: "zone" },
-  { key: "zoneServices", kind: "zone" },
+  { key: "zoneNews", kind: "zone", group: "news", sub: "zoneNewsTile" },
+  { key: "zoneGov", kind: "zone", group: "gov", sub: "zoneGovTile" },
+  { key: "zoneServices", kind: "zone", group: "services", sub: "zoneServicesTile" },
   { key: "guide", kind: "guide" },
   { key: "settings", kind: "settings" },
 ];
@@ -229,12 +230,13 @@ const home = {
     this.rows[2] = ZONES.map((zone) => {
       const tile = el("div", "tile zone");
       tile.append(el("span", "name", t(zone.key)));
-      if (zone.kind === "zone") tile.append(el("span", "sub", t("zoneComing")));
+      if (zone.kind === "zone") tile.append(el("span", "sub", t(zone.sub)));
+      tile.dataset.zone = zone.key;
       if (zone.kind === "vod") tile.append(el("span", "sub", t("vodTile")));
       zones.append(tile);
       const run = {
         vod: () => open(vod.shelves),
-        zone: () => toast(t("zoneComing")),
+        zone: () => open(centres.page, { group: zone.group }),
         guide: () => open(guide),
         settings: () => open(settings),
       }[zone.kind];
@@ -849,6 +851,21 @@ const vod = createVod({
   askPin: (title, submit) => pinDialog.ask(title, submit),
 });
 
+// ---------- the media centres' zones (tv-zones.js) ----------
+
+const centres = createZones({
+  $, el, api, player, open, back, toast, errorText,
+  tune: (id) => {
+    const channel = channelById(id);
+    if (channel) tune(channel);
+    return Boolean(channel);
+  },
+  channelName: (id) => {
+    const channel = channelById(id);
+    return channel ? `${channel.number} ${pick(channel.name)}` : id;
+  },
+});
+
 // ---------- keys and start-up ----------
 
 document.addEventListener("keydown", (event) => {
@@ -901,6 +918,7 @@ window.yunjin = { player, state, stack: () => stack.map((s) => Object.keys(scree
 const screens = {
   login, home, watch, channelList, guide, settings,
   vod: vod.shelves, vodSearch: vod.search, vodDetail: vod.detail, vodWatch: vod.watch,
+  zones: centres.page, zoneStory: centres.story, zoneWatch: centres.watch,
 };
 
 fitStage();

@@ -75,7 +75,7 @@ def test_a_scheduled_story_goes_live_at_its_time_by_itself(
         return result
 
     act(lina, "submit")  # one review level: straight to 终审
-    due = int(time.time()) + 2
+    due = int(time.time()) + 3
     act(zhao, "schedule", publish_at=due)
     assert act(chen, "approve")["state"] == "scheduled"
 

@@ -31,6 +31,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.config import Settings
+from yunjin.newsroom import console, console_desk
 from yunjin.newsroom import feeds_http as feeds
 from yunjin.newsroom import http as newsroom
 from yunjin.newsroom import interaction_http as interaction
@@ -74,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vod_ingest.router)
     app.include_router(newsroom.router)
     app.include_router(zones_public.router)
+    app.include_router(console.router)
+    app.include_router(console_desk.router)
     app.include_router(feeds.router)
     app.include_router(interaction.router)
     app.include_router(moderation.router)

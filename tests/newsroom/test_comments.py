@@ -5,6 +5,8 @@ page and in the portal's API; limits; a story taken down hides its comments."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -188,3 +190,16 @@ def test_a_story_taken_down_hides_its_comments(room: Newsroom) -> None:
     room.ok("wang", "POST", f"/comments/{kept['id']}/actions/approve")
     room.act("zhao", unpublished, "unpublish")
     assert room.client.request("GET", f"/api/v1/stories/{unpublished}/comments").status_code == 404
+
+
+def test_interaction_routers_leave_every_decision_to_the_actions() -> None:
+    """Like the core's router: the interaction and feed routers never ask the gate."""
+    folder = Path(__file__).resolve().parents[2] / "src" / "yunjin" / "newsroom"
+    for name in ("interaction_http.py", "moderation_http.py", "feeds_http.py"):
+        imported = {
+            alias.name
+            for node in ast.walk(ast.parse((folder / name).read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module == "yunjin.newsroom.permissions"
+            for alias in node.names
+        }
+        assert imported <= {"Actor"}, name

@@ -162,6 +162,7 @@ async def ensure_demo_newsroom(runtime: Runtime) -> None:
         datetime.now(UTC),
         live_channel=live,
         video_asset=clip,
+        tip_from=DEMO_ACCOUNT,
     )
 
 
@@ -173,7 +174,8 @@ def print_newsroom(settings: Settings, console: Console) -> None:
       staff / 采编人员: {{place}}-{{role}}, password / 密码 {newsroom_demo.PASSWORD}
       place / 地区: {places}
       role / 岗位: reporter 记者, editor 初审, desk 复审, chief 终审, admin 管理员
-      e.g. / 例如: jinjiang-reporter writes, jinjiang-editor → -desk → -chief review
+      e.g. / 例如: jinjiang-reporter writes, jinjiang-editor → -desk → -chief review;
+      jinjiang-editor finds a citizen tip (爆料) in the queue / 锦江的爆料队列里有一条群众爆料
   Zones / 专区 (TV: 新闻 · 政务 · 生活服务; phone: 资讯):  {base}/api/v1/zones/510000
 """,
         soft_wrap=True,

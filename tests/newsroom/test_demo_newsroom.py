@@ -19,6 +19,7 @@ from yunjin.db.models import (
     NewsroomGrant,
     NewsroomStaff,
     NewsroomStory,
+    NewsroomTip,
     VodAsset,
 )
 from yunjin.live.ffmpeg import ffmpeg_binary
@@ -26,6 +27,7 @@ from yunjin.newsroom import demo
 from yunjin.newsroom.staff import login
 from yunjin.newsroom.zones import zone_page
 from yunjin.subscribers import passwords
+from yunjin.subscribers.accounts import create_household
 from yunjin.subscribers.regions import seed_regions
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -34,22 +36,26 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(f"sqlite:///{tmp_path / 'demo.db'}")
-    with database.session() as session:
-        seed_regions(session)
-        channel = Channel(tvg_id="SCTV4.cn", number=24, name_zh="四川新闻", name_en="SC News")
-        channel.source_url = "testsrc:"
-        session.add(channel)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", lambda: CHEAP)
+        with database.session() as session:
+            seed_regions(session)
+            channel = Channel(tvg_id="SCTV4.cn", number=24, name_zh="四川新闻", name_en="SC News")
+            channel.source_url = "testsrc:"
+            session.add(channel)
+            create_household(session, "demo001", demo.JINJIANG, password="demo-pass-1")
         yield database
     database.close()
 
 
 def test_the_demo_newsroom_is_there_once(db: Database) -> None:
-    first = demo.ensure_demo_newsroom(db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01")
+    first = demo.ensure_demo_newsroom(
+        db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01", tip_from="demo001"
+    )
     assert first.staff_added == len(demo.CENTRES) * len(demo.ROLES)
     assert len(first.stories_added) >= 12
     assert first.recommended
+    assert first.tip_added
     with db.session() as session:
         roles = set(session.execute(select(NewsroomGrant.tenant_code, NewsroomGrant.role)))
         assert roles == {(c, r.value) for c in demo.CENTRES for r in demo.ROLES.values()}
@@ -76,10 +82,15 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
         assert {s["code"] for s in chengdu["sections"]} == {demo.JINJIANG, demo.WUHOU}
         sichuan = zone_page(session, demo.SICHUAN, NOW)
         assert {z["code"] for z in sichuan["zones"]} == {demo.CHENGDU, demo.MIANYANG}
+        tip = session.scalars(select(NewsroomTip)).one()
+        assert (tip.tenant_code, tip.state) == (demo.JINJIANG, "new")
         stories = session.scalar(select(func.count()).select_from(NewsroomStory))
         people = session.scalar(select(func.count()).select_from(NewsroomStaff))
-    again = demo.ensure_demo_newsroom(db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01")
+    again = demo.ensure_demo_newsroom(
+        db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01", tip_from="demo001"
+    )
     assert (again.staff_added, again.stories_added, again.recommended) == (0, [], False)
+    assert not again.tip_added
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(NewsroomStory)) == stories
         assert session.scalar(select(func.count()).select_from(NewsroomStaff)) == people

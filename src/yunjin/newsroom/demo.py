@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -24,16 +25,19 @@ from sqlalchemy.orm import Session
 from yunjin.config import Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import (
+    Household,
     NewsroomGrant,
     NewsroomStaff,
     NewsroomStory,
     NewsroomTenant,
+    NewsroomTip,
     NewsroomVersion,
     VodAsset,
     VodCategory,
     VodTitle,
 )
-from yunjin.newsroom import stories, zones
+from yunjin.newsroom import stories, tips, zones
+from yunjin.newsroom.citizens import address_key, citizen
 from yunjin.newsroom.content import Kind, check_content
 from yunjin.newsroom.permissions import Actor
 from yunjin.newsroom.staff import actor_for, grant
@@ -100,6 +104,7 @@ class DemoNewsroom:
     staff_added: int = 0
     stories_added: list[str] = field(default_factory=list)
     recommended: bool = False
+    tip_added: bool = False
 
     @staticmethod
     def logins() -> list[tuple[str, str, str]]:
@@ -132,9 +137,15 @@ def ensure_newsroom_clip(
 
 
 def ensure_demo_newsroom(
-    db: Database, now: datetime, *, live_channel: str | None, video_asset: str | None
+    db: Database,
+    now: datetime,
+    *,
+    live_channel: str | None,
+    video_asset: str | None,
+    tip_from: str | None = None,
 ) -> DemoNewsroom:
-    """Centres, staff and published stories of the demo (what is there already stays)."""
+    """Centres, staff and published stories of the demo (what is there already stays), and
+    a citizen tip from the household ``tip_from`` in its county's queue."""
     done = DemoNewsroom()
     with db.session() as session:
         for code in CENTRES:
@@ -148,7 +159,25 @@ def ensure_demo_newsroom(
                 done.stories_added.append(spec.title)
     with db.session() as session:
         done.recommended = _recommend(session, now)
+    if tip_from is not None:
+        with db.session() as session:
+            done.tip_added = _tip(session, tip_from, now)
     return done
+
+
+TIP: Final = "东大街 88 号附近的路灯坏了一个星期，晚上出行很不方便，希望尽快修好。"
+
+
+def _tip(session: Session, account: str, now: datetime) -> bool:
+    """A tip (爆料) from the demo household, into the queue of its county (锦江)."""
+    household = session.scalar(select(Household.id).where(Household.account == account))
+    if household is None:
+        return False
+    if session.scalar(select(NewsroomTip.id).where(NewsroomTip.household_id == household)):
+        return False
+    who = citizen(session, household)
+    tips.submit_tip(session, who, TIP, "", "", address_key("demo"), [], Path(), now)
+    return True
 
 
 def _ensure_staff(session: Session) -> int:

@@ -56,6 +56,7 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
     assert len(first.stories_added) >= 12
     assert first.recommended
     assert first.tip_added
+    assert first.poll_added
     with db.session() as session:
         roles = set(session.execute(select(NewsroomGrant.tenant_code, NewsroomGrant.role)))
         assert roles == {(c, r.value) for c in demo.CENTRES for r in demo.ROLES.values()}
@@ -90,7 +91,7 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
         db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01", tip_from="demo001"
     )
     assert (again.staff_added, again.stories_added, again.recommended) == (0, [], False)
-    assert not again.tip_added
+    assert (again.tip_added, again.poll_added) == (False, False)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(NewsroomStory)) == stories
         assert session.scalar(select(func.count()).select_from(NewsroomStaff)) == people

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.conftest import Server, yunjin
 from tests.helpers import wait_for
@@ -252,6 +253,24 @@ def test_the_phone_reads_the_zones_by_touch(
     page.tap("#mz-close")
     page.tap("#zones-groups button[data-group='news']")
     page.tap(f"#zones-list li[data-story='{zones['news']}']")
+    # the story's poll: one vote, then the results
+    page.wait_for_selector("#mz-poll:not([hidden]) button[data-option]")
+    assert page.text_content("#mz-poll-question") == "您家的暖气温度合适吗？"
+    page.tap("#mz-poll-options button:nth-child(2)")
+    page.wait_for_function(
+        "document.getElementById('mz-poll-note').textContent === '您已投票'", timeout=WAIT_MS
+    )
+    assert "1 票" in (page.text_content("#mz-poll-options button.mine") or "")
+    # a comment waits for an editor (pre-moderation is the default)
+    page.fill("#mz-comment-text", "希望早点供暖")
+    page.tap("#mz-comment-send")
+    page.wait_for_function(
+        "document.querySelector('#mz-comment-list li[data-comment]')?.textContent"
+        ".includes('审核中')",
+        timeout=WAIT_MS,
+    )
+    assert page.text_content("#mz-comment-note") == "评论已提交，审核通过后公开"
+    page.screenshot(path=shots / "m-zones-news.png", full_page=True)
     page.tap("#mz-actions button[data-action='video']")
     page.wait_for_function(
         """() => {
@@ -271,4 +290,16 @@ def test_the_phone_reads_the_zones_by_touch(
         timeout=WAIT_MS,
     )
     assert "锦府发〔2026〕12号" in (page.text_content("#mz-facts") or "")
+    # a tip (爆料) with a photo, into the household's county's queue
+    photo = portal_server.data / "tip.png"
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(photo)
+    page.tap("#zone-tip")
+    page.fill("#tip-text", "东大街的路灯坏了")
+    page.set_input_files("#tip-photos", str(photo))
+    page.tap("#tip-send")
+    page.wait_for_function(
+        "document.getElementById('tip-note').textContent.startsWith('已收到您的爆料')",
+        timeout=WAIT_MS,
+    )
+    page.screenshot(path=shots / "m-zones-tip.png")
     page.context.close()

@@ -27,6 +27,7 @@ from yunjin.db.engine import Database
 from yunjin.db.models import (
     Household,
     NewsroomGrant,
+    NewsroomPoll,
     NewsroomStaff,
     NewsroomStory,
     NewsroomTenant,
@@ -36,7 +37,7 @@ from yunjin.db.models import (
     VodCategory,
     VodTitle,
 )
-from yunjin.newsroom import stories, tips, zones
+from yunjin.newsroom import polls, stories, tips, zones
 from yunjin.newsroom.citizens import address_key, citizen
 from yunjin.newsroom.content import Kind, check_content
 from yunjin.newsroom.permissions import Actor
@@ -104,6 +105,7 @@ class DemoNewsroom:
     staff_added: int = 0
     stories_added: list[str] = field(default_factory=list)
     recommended: bool = False
+    poll_added: bool = False
     tip_added: bool = False
 
     @staticmethod
@@ -159,10 +161,31 @@ def ensure_demo_newsroom(
                 done.stories_added.append(spec.title)
     with db.session() as session:
         done.recommended = _recommend(session, now)
+    with db.session() as session:
+        done.poll_added = _poll(session, now)
     if tip_from is not None:
         with db.session() as session:
             done.tip_added = _tip(session, tip_from, now)
     return done
+
+
+def _poll(session: Session, now: datetime) -> bool:
+    """A month's poll under Jinjiang's heating story, by its editor."""
+    story = _find(session, JINJIANG, "锦江区今冬供暖启动")
+    if story is None or session.scalar(
+        select(NewsroomPoll.id).where(NewsroomPoll.story_id == story)
+    ):
+        return False
+    polls.attach_poll(
+        session,
+        _actor(session, JINJIANG, "editor"),
+        story,
+        "您家的暖气温度合适吗？",
+        ["正合适", "偏冷", "偏热"],
+        now,
+        closes_at=now + timedelta(days=30),
+    )
+    return True
 
 
 TIP: Final = "东大街 88 号附近的路灯坏了一个星期，晚上出行很不方便，希望尽快修好。"

@@ -1,8 +1,10 @@
 // The phone portal's 资讯 tab: the same zones as on TV (front page → prefecture zones →
 // county sections), the stories by type, a story with its facts, its video in the page's
 // player, a service's number to call and link to open, a live event's channel. A story opens
-// from a link too (#story=zone/id: the TV's QR code).
-import { t, pick } from "./i18n.js";
+// from a link too (#story=zone/id: the TV's QR code). The household comments, votes in a
+// story's poll and sends a tip (爆料) with photos and a video to its county's centre.
+import { ApiError } from "./api.js";
+import { t, pick, language } from "./i18n.js";
 import { clock, dayLabel } from "./time.js";
 import {
   GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, frontPage, kindLabel, liveState, placesOf,
@@ -131,8 +133,9 @@ export function createPhoneZones(ctx) {
     body.replaceChildren();
     if (story.summary) body.append(el("p", "lead", story.summary));
     body.append(bodyNodes(story.body_html));
-    extras(story);
     $("zone-story").hidden = false;
+    loadComments(id);
+    loadPoll(id);
     $("zones-list").hidden = true;
     $("zone-story").scrollIntoView({ block: "start" });
   }
@@ -151,31 +154,131 @@ export function createPhoneZones(ctx) {
     return [];
   }
 
-  // Comments and a poll show when the story's page brings them (the interaction slice).
-  function extras(story) {
-    const comments = Array.isArray(story.comments) ? story.comments : [];
-    $("mz-comments").hidden = !comments.length;
+  // ---------- comments, the poll ----------
+
+  async function loadComments(id) {
     const list = $("mz-comment-list");
     list.replaceChildren();
-    for (const comment of comments) {
+    let answer;
+    try {
+      answer = await api.get(`/api/v1/stories/${encodeURIComponent(id)}/comments`);
+    } catch (error) {
+      $("mz-comments").hidden = true; // a story that takes no comments
+      return;
+    }
+    if (state.story?.id !== id) return;
+    $("mz-comments").hidden = false;
+    const waiting = (answer.mine || []).filter((c) => c.state !== "published");
+    for (const comment of [...answer.comments, ...waiting]) {
       const row = el("li");
       const main = el("div", "main");
-      main.append(el("span", "sub", comment.author || ""), el("span", null, comment.text || comment.body || ""));
+      const note = { pending: "zoneCommentWaiting", rejected: "zoneCommentRejected" }[comment.state];
+      main.append(el("span", "sub", [comment.author, note ? t(note) : ""].filter(Boolean).join(" · ")));
+      main.append(el("span", null, comment.text));
       row.append(main);
+      row.dataset.comment = comment.id;
       list.append(row);
     }
-    const poll = story.poll;
-    $("mz-poll").hidden = !poll;
-    const options = $("mz-poll-options");
-    options.replaceChildren();
-    if (poll) {
-      $("mz-poll-question").textContent = poll.question || "";
-      for (const option of poll.options || []) {
-        const votes = option.votes != null ? ` · ${option.votes}` : "";
-        options.append(el("li", null, `${pick(option.label, option.text || "")}${votes}`));
-      }
+    if (!list.children.length) list.append(el("li", "sub", t("zoneNoComments")));
+  }
+
+  async function sendComment(event) {
+    event.preventDefault();
+    const id = state.story?.id;
+    const text = $("mz-comment-text").value.trim();
+    if (!id || !text) return;
+    try {
+      const made = await api.post(`/api/v1/stories/${encodeURIComponent(id)}/comments`, { text });
+      $("mz-comment-text").value = "";
+      $("mz-comment-note").textContent = made.state === "pending" ? t("zoneCommentPending") : "";
+      await loadComments(id);
+    } catch (error) {
+      $("mz-comment-note").textContent = errorText(error);
     }
   }
+
+  async function loadPoll(id) {
+    $("mz-poll").hidden = true;
+    try {
+      const answer = await api.get(`/api/v1/stories/${encodeURIComponent(id)}/poll`);
+      if (state.story?.id === id && answer.poll) showPoll(answer.poll);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) say(errorText(error));
+    }
+  }
+
+  function showPoll(poll) {
+    $("mz-poll").hidden = false;
+    $("mz-poll-question").textContent = poll.question;
+    const box = $("mz-poll-options");
+    box.replaceChildren();
+    const results = poll.results;
+    for (const option of poll.options) {
+      const choice = el("button", null, option.label);
+      choice.type = "button";
+      choice.dataset.option = option.id;
+      choice.disabled = poll.state !== "open" || poll.voted != null;
+      if (poll.voted === option.id) choice.classList.add("mine");
+      if (results) {
+        const votes = results.votes[String(option.id)] || 0;
+        choice.append(el("span", "sub", t("zoneVotes", { n: votes })));
+        const meter = el("div", "meter");
+        const fill = el("i");
+        fill.style.width = `${results.total ? (100 * votes) / results.total : 0}%`;
+        meter.append(fill);
+        choice.append(meter);
+      }
+      choice.addEventListener("click", () => vote(poll.story, option.id));
+      box.append(choice);
+    }
+    const note = poll.voted != null ? "zonePollVoted" : { upcoming: "zonePollUpcoming", closed: "zonePollClosed" }[poll.state];
+    $("mz-poll-note").textContent = note ? t(note) : "";
+  }
+
+  async function vote(story, option) {
+    try {
+      const answer = await api.post(`/api/v1/stories/${encodeURIComponent(story)}/poll/votes`, { option });
+      showPoll(answer.poll);
+    } catch (error) {
+      $("mz-poll-note").textContent = errorText(error);
+    }
+  }
+
+  // ---------- a tip (爆料): text, photos and a video, to the household's county ----------
+
+  async function sendTip(event) {
+    event.preventDefault();
+    const form = new FormData();
+    form.append("text", $("tip-text").value);
+    for (const photo of $("tip-photos").files) form.append("photos", photo);
+    if ($("tip-video").files[0]) form.append("video", $("tip-video").files[0]);
+    $("tip-note").textContent = t("zoneSending");
+    $("tip-send").disabled = true;
+    try {
+      const response = await fetch("/api/v1/tips", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${api.session}`, "Accept-Language": language() },
+        body: form,
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) throw new ApiError(response.status, body);
+      $("tip-form").reset();
+      $("tip-note").textContent = t("zoneTipSent", { id: body.id });
+    } catch (error) {
+      $("tip-note").textContent = errorText(error);
+    } finally {
+      $("tip-send").disabled = false;
+    }
+  }
+
+  $("mz-comment-form").addEventListener("submit", sendComment);
+  $("tip-form").addEventListener("submit", sendTip);
+  $("zone-tip").addEventListener("click", () => {
+    $("tip-form").hidden = false;
+    $("tip-note").textContent = "";
+    $("tip-form").scrollIntoView({ block: "start" });
+  });
+  $("tip-cancel").addEventListener("click", () => ($("tip-form").hidden = true));
 
   function button(label, action, onTap) {
     const made = el("button", "action", label);

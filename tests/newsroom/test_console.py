@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,12 @@ from tests.newsroom.conftest import (
 )
 from yunjin.app import create_app
 from yunjin.config import load_settings
+from yunjin.newsroom import comments, tips
+from yunjin.newsroom.citizens import address_key, citizen
 from yunjin.newsroom.staff import grant
 from yunjin.newsroom.tenants import add_tenant
 from yunjin.subscribers import passwords
+from yunjin.subscribers.accounts import create_household
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -396,3 +400,46 @@ def test_staff_and_planning(app: Any) -> None:
     lina.get(f"/console/centres/{JINJIANG}/topics")
     forged = lina.post(f"/console/centres/{JINJIANG}/topics", {"title": "记者不能策划"})
     assert forged.status_code == 403
+
+
+def test_tips_and_comments_from_citizens(app: Any, tmp_path: Path) -> None:
+    team = people(app, "lina", "wang", "zhao", "chen", "qing")
+    lina, wang = team["lina"], team["wang"]
+    now = datetime.now(UTC)
+    with app.state.runtime.db.session() as session:
+        tip = tips.submit_tip(
+            session, None, "东大街路灯坏了<script>x</script>", "13800000000", JINJIANG,
+            address_key("console-test"), [], tmp_path, now,
+        )  # fmt: skip
+        tip_id = tip.id
+    page = wang.get(f"/console/centres/{JINJIANG}/tips?state=new").text
+    assert f'data-tip="{tip_id}"' in page
+    assert "<script>x" not in page
+    assert f"/console/tips/{tip_id}/topic" in page
+    reporter = lina.get(f"/console/centres/{JINJIANG}/tips").text
+    assert f'data-tip="{tip_id}"' in reporter  # every role reads the queue …
+    assert f"/console/tips/{tip_id}/topic" not in reporter  # … editors triage it
+    assert lina.post(f"/console/tips/{tip_id}/topic", {"title": "x"}).status_code == 403
+    assert team["qing"].get(f"/console/centres/{JINJIANG}/tips").status_code == 403
+    made = wang.post(f"/console/tips/{tip_id}/topic", {"title": "路灯维修回访"})
+    assert made.status_code == 303
+    topics = wang.get(f"/console/centres/{JINJIANG}/topics").text
+    assert "路灯维修回访" in topics
+    assert "群众爆料" in topics
+    # a comment on a published story waits for an editor in the console
+    story = write(lina, "评论用的稿件")
+    act(lina, story, "submit")
+    for who in ("wang", "zhao", "chen"):
+        act(team[who], story, "approve")
+    with app.state.runtime.db.session() as session:
+        household = create_household(session, "hh-console", JINJIANG, password="hh-pass-12")
+        made_comment = comments.post_comment(
+            session, citizen(session, household.id), story, "供暖很及时", now
+        )
+        comment_id = made_comment.id
+    queue = wang.get(f"/console/centres/{JINJIANG}/comments").text
+    assert f'<tr data-comment="{comment_id}">' in queue
+    assert lina.get(f"/console/centres/{JINJIANG}/comments").status_code == 403
+    assert wang.post(f"/console/comments/{comment_id}/approve", {}).status_code == 303
+    public = wang.client.request("GET", f"/api/v1/stories/{story}/comments").json()
+    assert [c["text"] for c in public["comments"]] == ["供暖很及时"]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from yunjin.api.deps import runtime_of
-from yunjin.db.models import Channel, NewsroomStory, NewsroomTopic
+from yunjin.db.models import Channel, NewsroomStory, NewsroomTip, NewsroomTopic
 from yunjin.i18n import both
 from yunjin.newsroom import staff as accounts
 from yunjin.newsroom import stories
@@ -61,7 +61,7 @@ from yunjin.newsroom.content import Kind, ServiceCategory, parse_kind
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, Decision, may, require
 from yunjin.newsroom.tenants import get_tenant, tenant_ref
-from yunjin.newsroom.terms import REVIEW_STATES, Action, Role, StoryState
+from yunjin.newsroom.terms import REVIEW_STATES, Action, StoryState
 from yunjin.newsroom.workflow import NEEDS_COMMENT
 from yunjin.subscribers.auth import LoginRefused
 
@@ -176,12 +176,18 @@ def dashboard(request: Request) -> Response:
         )
         for code, state, count in rows:
             counts[code][state] = count
+        tip_rows = session.execute(
+            select(NewsroomTip.tenant_code, func.count())
+            .where(NewsroomTip.tenant_code.in_(codes), NewsroomTip.state == "new")
+            .group_by(NewsroomTip.tenant_code)
+        )
+        new_tips = {code: count for code, count in tip_rows}
         centres = [
             {
                 "tenant": get_tenant(session, code),
                 "roles": sorted(r.value for r in visit.actor.roles_in(code)),
                 "counts": counts[code],
-                "admin": Role.ADMIN in visit.actor.roles_in(code),
+                "tips": new_tips.get(code, 0),
             }
             for code in codes
         ]

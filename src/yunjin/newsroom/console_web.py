@@ -40,7 +40,7 @@ from yunjin.newsroom.console_text import TEXT
 from yunjin.newsroom.content import KIND_LABELS, Kind, sanitise_html
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.http import STATUS
-from yunjin.newsroom.permissions import Actor
+from yunjin.newsroom.permissions import EDITORS, Actor
 from yunjin.newsroom.stories import publish_due
 from yunjin.newsroom.terms import ROLE_LABELS, STATE_LABELS, Role, StoryState
 
@@ -141,6 +141,7 @@ class Page:
     display_name: str = ""
     path: str = PATH
     admin_of: frozenset[str] = frozenset()  # the centres whose staff this person manages
+    editor_of: frozenset[str] = frozenset()  # … where they review (and moderate)
 
     def text(self, key: str, **values: Any) -> str:
         en, zh = TEXT.get(key, (key, key))
@@ -258,6 +259,7 @@ def visit_of(request: Request, session: Session) -> Visit | None:
         person.display_name,
         here(request),
         frozenset(g.tenant.code for g in actor.grants if g.role is Role.ADMIN),
+        frozenset(g.tenant.code for g in actor.grants if g.role in EDITORS),
     )
     return Visit(page, actor, person)
 

@@ -130,11 +130,6 @@ export class Player {
     return this.mode === "vod" || this.mode === "news" ? this.video.currentTime : null;
   }
 
-  // Seconds into the movie or episode on screen.
-  vodPosition() {
-    return this.mode === "vod" ? this.video.currentTime : null;
-  }
-
   saveResume(playing, finished = false) {
     if (!playing || playing.mode !== "vod") return Promise.resolve();
     const position = playing === this.current ? this.video.currentTime : playing.at;

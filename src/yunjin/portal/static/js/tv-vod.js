@@ -3,13 +3,11 @@
 import { ApiError } from "./api.js";
 import { t, pick } from "./i18n.js";
 import { duration } from "./time.js";
+import { createWatch } from "./tv-watch.js";
 
 const KEYBOARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".split("").concat(["⌫", "␡"]);
 const KEYBOARD_COLUMNS = 6;
 const VISIBLE_ROWS = 2;
-const SEEK_S = 10;
-const SKIP_S = 60;
-const BAR_MS = 5000;
 
 // ctx: {$, el, api, player, open, back, toast, errorText, askPin}
 export function createVod(ctx) {
@@ -309,75 +307,14 @@ export function createVod(ctx) {
 
   // ---------- full screen ----------
 
-  const bar = {
-    timer: null,
-    show(ms = BAR_MS) {
-      $("vod-bar").hidden = false;
-      this.refresh();
-      clearTimeout(this.timer);
-      if (ms) this.timer = setTimeout(() => this.hide(), ms);
-    },
-    hide() {
-      if (player.paused) return;
-      $("vod-bar").hidden = true;
-    },
-    refresh() {
-      const playing = player.current;
-      if (!playing || playing.mode !== "vod" || $("vod-bar").hidden) return;
-      const at = player.vodPosition() ?? 0;
-      const total = playing.duration || 0;
-      const episode = playing.episode ? t("vodEpisodeShort", { s: playing.season, e: playing.episode }) : "";
-      $("vod-bar-title").textContent = `${playing.name || playing.title} ${episode}`;
-      $("vod-bar-state").textContent = player.paused ? t("paused") : playing.uhd ? "4K" : "";
-      $("vod-bar-time").textContent = `${duration(at * 1000)} / ${duration(total * 1000)}`;
-      $("vod-bar-fill").style.width = `${total ? Math.min(100, (100 * at) / total) : 0}%`;
-    },
-  };
-  setInterval(() => bar.refresh(), 1000);
-
-  const watch = {
-    show() {
-      bar.show();
-    },
-    hide() {
-      clearTimeout(bar.timer);
-      $("vod-bar").hidden = true;
-    },
-    key({ action }) {
-      switch (action) {
-        case "ok":
-        case "playpause":
-        case "play":
-        case "pause":
-          if (action === "pause" && player.paused) break;
-          if (action === "play" && !player.paused) break;
-          player.togglePause().then(() => bar.show(player.paused ? 0 : BAR_MS));
-          break;
-        case "left":
-        case "right":
-        case "rewind":
-        case "ffwd": {
-          const sign = action === "left" || action === "rewind" ? -1 : 1;
-          player.seekBy(sign * (action === "left" || action === "right" ? SEEK_S : SKIP_S));
-          bar.show();
-          break;
-        }
-        case "info":
-        case "up":
-        case "down":
-          bar.show();
-          break;
-        case "back":
-        case "stop":
-          // the page below shows where we stopped: let the position land first
-          player.stop().finally(() => back());
-          break;
-        default:
-          return false;
-      }
-      return true;
-    },
-  };
+  const watch = createWatch(ctx, {
+    prefix: "vod-bar",
+    mode: "vod",
+    label: (playing) => ({
+      title: `${playing.name || playing.title} ${playing.episode ? t("vodEpisodeShort", { s: playing.season, e: playing.episode }) : ""}`,
+      state: playing.uhd ? "4K" : "",
+    }),
+  });
 
   return { shelves, search: searchScreen, detail, watch, ended: () => watch.key({ action: "back" }) };
 }

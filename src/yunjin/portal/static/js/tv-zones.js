@@ -2,16 +2,14 @@
 // sections, their stories by type (news, government notices, services), a story readable at
 // ten feet, its video full screen, a service's QR code for the phone, a live event's channel.
 import { t, pick } from "./i18n.js";
-import { clock, dayLabel, duration } from "./time.js";
+import { clock, dayLabel } from "./time.js";
 import {
   GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, frontPage, kindLabel, liveState, placesOf,
   storiesIn, validity, zonePage, zoneStory,
 } from "./zones-shared.js";
+import { createWatch } from "./tv-watch.js";
 
 const LIST_PAGE = 5;
-const SEEK_S = 10;
-const SKIP_S = 60;
-const BAR_MS = 5000;
 const LINE_PX = 42; // one line of a story's body (tv.css keeps every line on this grid)
 
 const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
@@ -338,74 +336,11 @@ export function createZones(ctx) {
 
   // ---------- a news video, full screen ----------
 
-  const bar = {
-    timer: null,
-    show(ms = BAR_MS) {
-      $("zone-bar").hidden = false;
-      this.refresh();
-      clearTimeout(this.timer);
-      if (ms) this.timer = setTimeout(() => this.hide(), ms);
-    },
-    hide() {
-      if (player.paused) return;
-      $("zone-bar").hidden = true;
-    },
-    refresh() {
-      const playing = player.current;
-      if (!playing || playing.mode !== "news" || $("zone-bar").hidden) return;
-      const at = player.mediaPosition() ?? 0;
-      const total = playing.duration || 0;
-      $("zone-bar-title").textContent = playing.name || playing.title || "";
-      $("zone-bar-state").textContent = player.paused ? t("paused") : "";
-      $("zone-bar-time").textContent = `${duration(at * 1000)} / ${duration(total * 1000)}`;
-      $("zone-bar-fill").style.width = `${total ? Math.min(100, (100 * at) / total) : 0}%`;
-    },
-  };
-  setInterval(() => bar.refresh(), 1000);
-
-  const watch = {
-    show() {
-      bar.show();
-    },
-    hide() {
-      clearTimeout(bar.timer);
-      $("zone-bar").hidden = true;
-    },
-    key({ action }) {
-      switch (action) {
-        case "ok":
-        case "playpause":
-        case "play":
-        case "pause":
-          if (action === "pause" && player.paused) break;
-          if (action === "play" && !player.paused) break;
-          player.togglePause().then(() => bar.show(player.paused ? 0 : BAR_MS));
-          break;
-        case "left":
-        case "right":
-        case "rewind":
-        case "ffwd": {
-          const sign = action === "left" || action === "rewind" ? -1 : 1;
-          player.seekBy(sign * (action === "left" || action === "right" ? SEEK_S : SKIP_S));
-          bar.show();
-          break;
-        }
-        case "info":
-        case "up":
-        case "down":
-          bar.show();
-          break;
-        case "back":
-        case "stop":
-          player.stop();
-          back();
-          break;
-        default:
-          return false;
-      }
-      return true;
-    },
-  };
+  const watch = createWatch(ctx, {
+    prefix: "zone-bar",
+    mode: "news",
+    label: (playing) => ({ title: playing.name || playing.title || "", state: "" }),
+  });
 
   return { page, story, watch, ended: () => watch.key({ action: "back" }) };
 }

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yunjin.api.deps import runtime_of
+from yunjin.api.deps import require_admin, runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.play import order_error, order_json
 from yunjin.db.models import Device, Household, Product, Region
@@ -25,26 +25,13 @@ from yunjin.subscribers.accounts import AccountError
 from yunjin.subscribers.entitlements import ProductKind
 from yunjin.subscribers.orders import OrderStatus
 from yunjin.subscribers.purchases import OrderError, buy, close, list_orders
-from yunjin.subscribers.staff import Role, admin_login, admin_of
+from yunjin.subscribers.staff import Role, admin_login
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 T = TypeVar("T")
 EVERYONE = (Role.OPERATOR, Role.SUPPORT, Role.VIEWER)
 SUPPORT = (Role.OPERATOR, Role.SUPPORT)
 OPERATOR = (Role.OPERATOR,)
-
-
-def _staff(runtime: Runtime, authorization: str | None, allowed: tuple[Role, ...]) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, "admin_required")
-    with runtime.db.session() as session:
-        found = admin_of(session, authorization[7:].strip())
-    if found is None:
-        raise ApiError(401, "admin_required")
-    username, role = found
-    if role not in allowed:
-        raise ApiError(403, "role_forbidden", {"role": role.value})
-    return username
 
 
 def _change(runtime: Runtime, action: Callable[[Session], T]) -> T:
@@ -95,7 +82,7 @@ def households(
     limit: int = 100,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     query = select(Household).order_by(Household.account).limit(min(max(limit, 1), 1000))
     if region:
         query = query.where(Household.region_code.startswith(region.rstrip("0") or region))
@@ -117,7 +104,7 @@ def create_household(
     request: Request, body: NewHousehold, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     return _change(
         runtime,
         lambda s: _household_json(
@@ -139,7 +126,7 @@ def suspend(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, SUPPORT)
+    require_admin(runtime, authorization, SUPPORT)
     household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, False)))
     _forget(runtime, account)
     return household
@@ -150,7 +137,7 @@ def resume(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, SUPPORT)
+    require_admin(runtime, authorization, SUPPORT)
     household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, True)))
     _forget(runtime, account)
     return household
@@ -178,7 +165,7 @@ def add_box(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
 
     def register(session: Session) -> dict[str, Any]:
         household = accounts.household_by_account(session, account)
@@ -201,7 +188,7 @@ def devices(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
 
     def listing(session: Session) -> dict[str, Any]:
         household = accounts.household_by_account(session, account)
@@ -222,7 +209,7 @@ def remove_device(
 ) -> dict[str, Any]:
     """De-register a device: it is logged out and its stream place freed."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, SUPPORT)
+    require_admin(runtime, authorization, SUPPORT)
 
     def remove(session: Session) -> tuple[int, int]:
         device = accounts.remove_device(session, device_id)
@@ -256,7 +243,7 @@ def products(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     with runtime.db.session() as session:
         return {
             "products": [
@@ -279,7 +266,7 @@ def create_product(
     request: Request, body: NewProduct, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, str]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     event = (
         None
         if body.event_start is None or body.event_end is None
@@ -317,7 +304,7 @@ def add_subscription(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     start = datetime.now(UTC)
     end = start + timedelta(days=body.days) if body.days else None
     _change(
@@ -348,7 +335,7 @@ def add_order(
 ) -> dict[str, Any]:
     """Sell a pay-per-view product to a household (no PIN asked; the price may be set)."""
     runtime = runtime_of(request)
-    username = _staff(runtime, authorization, OPERATOR)
+    username = require_admin(runtime, authorization, OPERATOR)
 
     def place(session: Session) -> tuple[int, Any]:
         household = accounts.household_by_account(session, account)
@@ -380,7 +367,7 @@ def orders(
     limit: int = 100,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
 
     def listing(session: Session) -> list[dict[str, Any]]:
         household_id = None
@@ -422,7 +409,7 @@ def _close(
     request: Request, order_id: int, to: OrderStatus, note: str, authorization: str | None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    username = _staff(runtime, authorization, SUPPORT)
+    username = require_admin(runtime, authorization, SUPPORT)
     order = _ordering(
         runtime,
         lambda s: close(s, order_id, to, datetime.now(UTC), by=f"admin:{username}", note=note),
@@ -456,7 +443,7 @@ def regions(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     query = select(Region).order_by(Region.code)
     query = (
         query.where(Region.parent_code == parent)

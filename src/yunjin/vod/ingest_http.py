@@ -15,10 +15,9 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from yunjin.api.deps import runtime_of
+from yunjin.api.deps import require_admin, runtime_of
 from yunjin.api.errors import ApiError
-from yunjin.runtime import Runtime
-from yunjin.subscribers.staff import Role, admin_of
+from yunjin.subscribers.staff import Role
 from yunjin.vod import assets, uploads
 from yunjin.vod.assets import IngestError, IngestTarget, JobState
 from yunjin.vod.probe import PROBE_MESSAGES
@@ -43,19 +42,6 @@ STATUS: Final = {
     "vod_upload_overflow": 413,
     "vod_upload_no_space": 507,
 } | dict.fromkeys(PROBE_MESSAGES, 422)
-
-
-def _staff(runtime: Runtime, authorization: str | None, allowed: tuple[Role, ...]) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, "admin_required")
-    with runtime.db.session() as session:
-        found = admin_of(session, authorization[7:].strip())
-    if found is None:
-        raise ApiError(401, "admin_required")
-    username, role = found
-    if role not in allowed:
-        raise ApiError(403, "role_forbidden", {"role": role.value})
-    return username
 
 
 def _refused(error: IngestError) -> ApiError:
@@ -83,7 +69,7 @@ def open_upload(
 ) -> dict[str, Any]:
     """Open a resumable upload; answers its id (and ``Location``) to PATCH chunks to."""
     runtime = runtime_of(request)
-    staff = _staff(runtime, authorization, OPERATOR)
+    staff = require_admin(runtime, authorization, OPERATOR)
     target = IngestTarget(body.title, body.title_zh, season=body.season, episode=body.episode)
     try:
         view = uploads.create_upload(
@@ -104,7 +90,7 @@ def upload_offset(
 ) -> Response:
     """The offset to resume from, in ``Upload-Offset`` (and the size in ``Upload-Length``)."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     try:
         view = uploads.upload_view(runtime.settings, runtime.db, upload_id)
     except IngestError as error:
@@ -126,7 +112,7 @@ def upload_status(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     try:
         return uploads.upload_view(runtime.settings, runtime.db, upload_id).as_json()
     except IngestError as error:
@@ -143,7 +129,7 @@ async def upload_chunk(
 ) -> Response:
     """A chunk at ``Upload-Offset``, streamed to disk; the last one ingests the file."""
     runtime = runtime_of(request)
-    await asyncio.to_thread(_staff, runtime, authorization, OPERATOR)
+    await asyncio.to_thread(require_admin, runtime, authorization, OPERATOR)
     try:
         received = await uploads.receive(
             runtime.settings,
@@ -169,7 +155,7 @@ def abort_upload(
 ) -> Response:
     """Give up an upload; its bytes are removed."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     try:
         uploads.abort(runtime.settings, runtime.db, upload_id)
     except IngestError as error:
@@ -186,7 +172,7 @@ def jobs(
 ) -> dict[str, Any]:
     """Transcode jobs, newest first: state, percent, fps, ETA, worker."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     return {"jobs": [job.as_json() for job in assets.list_jobs(runtime.db, state, limit)]}
 
 
@@ -195,7 +181,7 @@ def job(
     request: Request, job_id: int, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     try:
         return assets.job_view(runtime.db, job_id).as_json()
     except IngestError as error:
@@ -208,7 +194,7 @@ def cancel(
 ) -> dict[str, Any]:
     """Cancel a queued job at once, a running one within seconds."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     try:
         return assets.cancel_job(runtime.db, job_id).as_json()
     except IngestError as error:
@@ -221,7 +207,7 @@ def retry(
 ) -> dict[str, Any]:
     """Queue a failed or cancelled job again."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, OPERATOR)
+    require_admin(runtime, authorization, OPERATOR)
     try:
         return assets.retry_job(runtime.db, runtime.vod_queue, job_id).as_json()
     except IngestError as error:
@@ -236,7 +222,7 @@ def asset(
 ) -> dict[str, Any]:
     """An asset: its probe summary, state, rungs once ready, and its job."""
     runtime = runtime_of(request)
-    _staff(runtime, authorization, EVERYONE)
+    require_admin(runtime, authorization, EVERYONE)
     try:
         return assets.asset_view(runtime.db, code).as_json()
     except IngestError as error:

@@ -35,6 +35,7 @@ from yunjin.newsroom import console, console_citizens, console_desk
 from yunjin.newsroom import feeds_http as feeds
 from yunjin.newsroom import http as newsroom
 from yunjin.newsroom import interaction_http as interaction
+from yunjin.newsroom import library_http as library
 from yunjin.newsroom import moderation_http as moderation
 from yunjin.newsroom import public_http as zones_public
 from yunjin.portal import http as portal
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(interaction.router)
     app.include_router(moderation.router)
+    app.include_router(library.router)
     app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
 

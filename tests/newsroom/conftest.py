@@ -8,6 +8,7 @@ use stories of their own, so they do not disturb one another.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,8 +21,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from PIL import Image
 
 from tests.conftest import POSTGRES_URL, postgres_available
+from tests.vod.ingest_clips import make_clip
 from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.models import Channel
@@ -114,6 +117,37 @@ class Newsroom:
 
     def zone(self, code: str) -> Any:
         return self.ok(None, "GET", f"/api/v1/zones/{code}")
+
+    def upload(
+        self, who: str, tenant: str, kind: str, data: bytes, filename: str, **fields: str
+    ) -> httpx.Response:
+        """A multipart upload to the centre's media library."""
+        return self.client.request(
+            "POST",
+            f"/api/v1/newsroom/tenants/{tenant}/library",
+            data={"kind": kind, **fields},
+            files={"file": (filename, data, "application/octet-stream")},
+            headers={"Authorization": f"Bearer {self.tokens[who]}"},
+        )
+
+    def library_item(
+        self, who: str, kind: str, data: bytes, filename: str, tenant: str = JINJIANG, **fields: str
+    ) -> Any:
+        answer = self.upload(who, tenant, kind, data, filename, **fields)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+def jpeg(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def news_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real 2-second H.264/AAC clip, made once."""
+    return make_clip(tmp_path_factory.mktemp("news-clip") / "news.mp4", seconds=2).read_bytes()
 
 
 def _urls(request: pytest.FixtureRequest, tmp: Path) -> Iterator[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from tests.helpers import wait_for
-from tests.newsroom.conftest import CHENGDU, JINJIANG, PROVINCE, QINGYANG, Newsroom
+from tests.newsroom.conftest import CHENGDU, JINJIANG, PROVINCE, QINGYANG, Newsroom, jpeg
 
 PAYLOAD = (
     '<p>县里<script>alert(1)</script>的<img src=x onerror="alert(1)">'
@@ -19,14 +19,18 @@ def section_titles(room: Newsroom, county: str = JINJIANG) -> list[str]:
     return [s["title"] for s in room.zone(county)["stories"]]
 
 
-def test_three_reviews_with_a_rejection_then_published_everywhere(room: Newsroom) -> None:
+def test_three_reviews_with_a_rejection_then_published_everywhere(
+    room: Newsroom, news_clip: bytes
+) -> None:
+    picture = room.library_item("lina", "image", jpeg(), "boiler.jpg", title="锅炉房")
+    clip = room.library_item("lina", "video", news_clip, "heating.mp4", title="供暖")
     story = room.story(
         "lina",
         title="锦江区冬季供暖启动",
         summary="今起供暖",
         body_html=PAYLOAD,
-        images=[{"url": "/media/heating.jpg", "caption": "锅炉房"}],
-        video_asset="heat01",
+        images=[{"url": picture["url"], "caption": "锅炉房"}],
+        video_asset=clip["asset"],
     )
     draft = room.ok("lina", "GET", f"/stories/{story}")
     assert draft["state"] == "draft"
@@ -35,7 +39,7 @@ def test_three_reviews_with_a_rejection_then_published_everywhere(room: Newsroom
     assert "<script" not in body
     assert "onerror" not in body
     assert "javascript:" not in body
-    assert draft["working_version"]["video_asset"] == "heat01"
+    assert draft["working_version"]["video_asset"] == clip["asset"]
     edited = room.ok("lina", "PATCH", f"/stories/{story}", {"title": "锦江区今冬供暖启动"})
     assert edited["working_version"]["number"] == 2
     assert edited["working_version"]["summary"] == "今起供暖"  # kept
@@ -83,7 +87,9 @@ def test_three_reviews_with_a_rejection_then_published_everywhere(room: Newsroom
     public = room.ok(None, "GET", f"/api/v1/zones/{JINJIANG}/stories/{story}")
     assert public["kind_label"] == {"en": "News", "zh-CN": "新闻"}
     assert "<script" not in public["body_html"]
-    assert public["image"] == {"url": "/media/heating.jpg", "caption": "锅炉房"}
+    assert public["image"] == {"url": picture["url"], "caption": "锅炉房"}
+    served = room.client.request("GET", picture["url"])
+    assert (served.status_code, served.headers["content-type"]) == (200, "image/jpeg")
     trail = room.ok("chen", "GET", f"/stories/{story}/audit")["audit"]
     assert [(a["action"], a["actor"], a["from_state"], a["to_state"]) for a in trail] == [
         ("create", "lina", None, "draft"),

@@ -25,6 +25,8 @@ from tests.newsroom.conftest import (
     QINGYANG,
     STAFF,
     Client,
+    Newsroom,
+    jpeg,
 )
 from yunjin.app import create_app
 from yunjin.config import load_settings
@@ -228,16 +230,27 @@ def test_buttons_follow_the_gate_and_a_forged_post_is_refused(app: Any) -> None:
     assert buttons(team["admin1"], story) == set()  # nothing is live yet: no takedown
 
 
-def test_the_whole_workflow_through_the_forms(app: Any) -> None:
+def library(app: Any, news_clip: bytes) -> tuple[str, str]:
+    """A video and an image in Jinjiang's media library (through the API): its asset code
+    and the image's address."""
+    room = Newsroom(Client(app))
+    room.tokens["lina"] = room.login("lina").json()["session"]
+    clip = room.library_item("lina", "video", news_clip, "heating.mp4", title="供暖")
+    picture = room.library_item("lina", "image", jpeg(), "boiler.jpg", title="锅炉房")
+    return clip["asset"], picture["url"]
+
+
+def test_the_whole_workflow_through_the_forms(app: Any, news_clip: bytes) -> None:
     team = people(app, "lina", "wang", "zhao", "chen", "pei", "pan", "admin1")
     lina, wang, zhao, chen = team["lina"], team["wang"], team["zhao"], team["chen"]
-    story = write(lina, "锦江区冬季供暖启动", summary="今起供暖", video_asset="heat01")
+    clip, image = library(app, news_clip)
+    story = write(lina, "锦江区冬季供暖启动", summary="今起供暖", video_asset=clip)
     lina.get(f"/console/stories/{story}/edit")
-    assert 'value="heat01"' in lina.last
+    assert f'value="{clip}"' in lina.last
     edited = lina.post(
         f"/console/stories/{story}/edit",
         {"title": "锦江区今冬供暖启动", "summary": "今起供暖", "body_html": "<p>正文</p>",
-         "video_asset": "heat01", "images": "/media/heating.jpg | 锅炉房"},
+         "video_asset": clip, "images": f"{image} | 锅炉房"},
     )  # fmt: skip
     assert edited.headers["location"] == f"/console/stories/{story}?done=edit"
     assert "草稿新版本已保存" in lina.get(edited.headers["location"]).text
@@ -253,7 +266,7 @@ def test_the_whole_workflow_through_the_forms(app: Any) -> None:
     lina.post(
         f"/console/stories/{story}/edit",
         {"title": "锦江区今冬供暖启动", "summary": "今起全区供暖", "body_html": "<p>全区</p>",
-         "video_asset": "heat01", "images": ""},
+         "video_asset": clip, "images": ""},
     )  # fmt: skip
     act(lina, story, "submit")
     act(wang, story, "approve")

@@ -29,6 +29,7 @@ from yunjin.newsroom.zones import zone_page
 from yunjin.subscribers import passwords
 from yunjin.subscribers.accounts import create_household
 from yunjin.subscribers.regions import seed_regions
+from yunjin.vod.catalog import TitleDraft, TitleKind, add_title
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -44,6 +45,13 @@ def db(tmp_path: Path) -> Iterator[Database]:
             channel.source_url = "testsrc:"
             session.add(channel)
             create_household(session, "demo001", demo.JINJIANG, password="demo-pass-1")
+            clip = add_title(session, TitleDraft("nr-clip", TitleKind.MOVIE, "新闻短片"))
+            session.add(
+                VodAsset(
+                    code="nrclip01", title_id=clip.id, state="ready", filename="clip.mp4",
+                    source_path="vod/sources/nrclip01/clip.mp4", size_bytes=1000,
+                )
+            )  # fmt: skip
         yield database
     database.close()
 
@@ -57,6 +65,7 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
     assert first.recommended
     assert first.tip_added
     assert first.poll_added
+    assert first.library_added  # the clip is an item of Jinjiang's media library
     with db.session() as session:
         roles = set(session.execute(select(NewsroomGrant.tenant_code, NewsroomGrant.role)))
         assert roles == {(c, r.value) for c in demo.CENTRES for r in demo.ROLES.values()}
@@ -91,7 +100,7 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
         db, NOW, live_channel="SCTV4.cn", video_asset="nrclip01", tip_from="demo001"
     )
     assert (again.staff_added, again.stories_added, again.recommended) == (0, [], False)
-    assert (again.tip_added, again.poll_added) == (False, False)
+    assert (again.tip_added, again.poll_added, again.library_added) == (False, False, False)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(NewsroomStory)) == stories
         assert session.scalar(select(func.count()).select_from(NewsroomStaff)) == people

@@ -14,7 +14,7 @@ import feedparser
 import jsonschema
 import pytest
 
-from tests.newsroom.conftest import CHENGDU, JINJIANG, PROVINCE, QINGYANG, Newsroom
+from tests.newsroom.conftest import CHENGDU, JINJIANG, PROVINCE, QINGYANG, Newsroom, jpeg
 
 NOTICE = {
     "issuing_body": "锦江区水务局",
@@ -201,14 +201,17 @@ def next_second() -> None:
     time.sleep(1.0 - time.time() % 1.0 + 0.01)
 
 
-def test_every_format_of_a_county_section(room: Newsroom) -> None:
+def test_every_format_of_a_county_section(room: Newsroom, news_clip: bytes) -> None:
+    picture = room.library_item("lina", "image", jpeg(), "boiler.jpg", title="锅炉房")
+    clip = room.library_item("lina", "video", news_clip, "heating.mp4", title="供暖")
+    image = f"http://yunjin{picture['url']}"  # absolute for readers
     news = room.story(
         "lina",
         title="锦江区今冬供暖启动",
         summary="今起供暖",
         body_html=HOSTILE,
-        images=[{"url": "/media/heating.jpg", "caption": "锅炉房"}],
-        video_asset="heat01",
+        images=[{"url": picture["url"], "caption": "锅炉房"}],
+        video_asset=clip["asset"],
     )
     notice = room.story("lina", kind="notice", title="关于东大街停水的通知", details=NOTICE)
     service = room.story("lina", kind="service", title="锦江区人民医院预约挂号", details=SERVICE)
@@ -242,7 +245,7 @@ def test_every_format_of_a_county_section(room: Newsroom) -> None:
         assert "<script" not in content
         assert "onerror" not in content
         assert "javascript:" not in content
-        assert 'src="http://yunjin/media/heating.jpg"' in content  # absolute for readers
+        assert f'src="{image}"' in content
         assert "观看视频" in content
         assert [t.term for t in item.tags] == (["新闻"] if ext == "rss" else ["news"])
         text = entry(parsed, "关于东大街停水的通知").content[0].value
@@ -254,12 +257,12 @@ def test_every_format_of_a_county_section(room: Newsroom) -> None:
         assert "028-8666 1234" in text
         assert 'href="https://example.org/booking"' in text
     rss = feed(room, JINJIANG, "rss")
-    assert entry(rss, "锦江区今冬供暖启动").enclosures[0].href == "http://yunjin/media/heating.jpg"
+    assert entry(rss, "锦江区今冬供暖启动").enclosures[0].href == image
 
     document = feed(room, JINJIANG, "json")
     check_json_feed(document)
     by_title = {i["title"]: i for i in document["items"]}
-    assert by_title["锦江区今冬供暖启动"]["image"] == "http://yunjin/media/heating.jpg"
+    assert by_title["锦江区今冬供暖启动"]["image"] == image
     assert by_title["Jinjiang opens its winter market"]["language"] == "en"
     assert by_title["关于东大街停水的通知"]["_yunjin"]["details"]["document_number"] == (
         "锦水〔2026〕3号"
@@ -273,7 +276,7 @@ def test_every_format_of_a_county_section(room: Newsroom) -> None:
     assert heating["located"] == "锦江区"
     assert heating["subjects"][0]["literal"] == "news"
     renditions = {r["name"]: r for r in heating["renditions"]}
-    assert renditions["picture-1"]["href"] == "http://yunjin/media/heating.jpg"
+    assert renditions["picture-1"]["href"] == image
     assert renditions["video"]["contenttype"] == "application/vnd.apple.mpegurl"
     assert "<script" not in heating["bodies"][0]["value"]
     water = items["关于东大街停水的通知"]

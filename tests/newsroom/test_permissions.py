@@ -122,6 +122,9 @@ TABLE: dict[str, tuple[set[str], dict[tuple[str | None, bool], set[str]], str]] 
     "moderate_comments": ({"same"}, {(None, False): E}, "anyone"),
     "manage_polls": ({"same"}, {(None, False): E}, "anyone"),
     "configure_interaction": ({"same"}, {(None, False): C | {"admin"}}, "anyone"),
+    "view_library": ({"same"}, {(None, False): EVERYONE}, "anyone"),
+    "upload_media": ({"same"}, {(None, False): W}, "anyone"),
+    "delete_media": ({"same"}, {(None, False): E | {"admin"}}, "anyone"),
 }
 
 # How many of the 5 roles × 11 places × 15 states × 3 people each action allows.
@@ -147,6 +150,9 @@ ALLOWED_COUNTS = {
     "moderate_comments": 3 * 2 * 3,
     "manage_polls": 3 * 2 * 3,
     "configure_interaction": 2 * 2 * 3,
+    "view_library": 5 * 2 * 3,  # every role, in the centre itself (2 of the 11 places)
+    "upload_media": 4 * 2 * 3,
+    "delete_media": 4 * 2 * 3,
 }
 
 

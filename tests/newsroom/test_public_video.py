@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.newsroom.conftest import (
@@ -27,6 +28,8 @@ from tests.newsroom.conftest import (
 from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.models import (
+    NewsroomMedia,
+    NewsroomStaff,
     Product,
     ProductCategory,
     ProductTitle,
@@ -132,6 +135,16 @@ def _catalogue(session: Session, vod_dir: Path) -> None:
         folder = vod_dir / "media" / asset
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "master.m3u8").write_text(MASTER, encoding="utf-8")
+    session.flush()
+    lina = session.scalar(select(NewsroomStaff.id).where(NewsroomStaff.username == "lina"))
+    assert lina is not None
+    for asset in ASSETS:  # each in Jinjiang's media library, so a story there may carry it
+        session.add(
+            NewsroomMedia(
+                tenant_code=JINJIANG, kind="video", title_zh=asset, filename=f"{asset}.mp4",
+                uploaded_by=lina, created_at=now, asset_code=asset,
+            )
+        )  # fmt: skip
 
 
 def _published(room: Newsroom, title: str, video: str | None, *, publish: bool = True) -> int:
@@ -171,13 +184,18 @@ def test_what_does_not_play_publicly(public: tuple[Newsroom, Path]) -> None:
         "paidfilm": (403, "newsroom_video_sold"),
         "ppvfilm": (403, "newsroom_video_sold"),
         "nrwait": (409, "newsroom_video_not_ready"),
-        "nosuch": (404, "newsroom_video_not_found"),
         None: (404, "newsroom_no_video"),
     }
     for asset, refusal in cases.items():
         story = _published(room, f"带视频 {asset}", asset)
         path = f"/api/v1/zones/{JINJIANG}/stories/{story}/video"
         assert room.refused(None, "POST", path) == refusal, asset
+    # an asset no library of the centre holds cannot be attached at all
+    body = {"kind": "news", "title": "别处的视频", "video_asset": "nosuch"}
+    assert room.refused("lina", "POST", f"/tenants/{JINJIANG}/stories", body) == (
+        400,
+        "newsroom_video_not_in_library",
+    )
     draft = _published(room, "草稿的视频", "nrclip", publish=False)
     assert room.refused(None, "POST", f"/api/v1/zones/{JINJIANG}/stories/{draft}/video") == (
         404,

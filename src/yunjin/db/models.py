@@ -867,3 +867,45 @@ class NewsroomPollVote(Base):
     )
     option_id: Mapped[int] = mapped_column(Integer)
     voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- newsroom media library (issue #7; docs/newsroom.md) ------------------------------
+
+
+class NewsroomMedia(Base):
+    """An item of a centre's media library: a video (the VOD asset it became, in the
+    newsroom's category) or an image (checked, re-encoded, kept under the data directory
+    as ``image_path`` and served publicly by its unguessable ``image_key``)."""
+
+    __tablename__ = "newsroom_media"
+    __table_args__ = (Index("ix_newsroom_media_tenant", "tenant_code", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    kind: Mapped[str] = mapped_column(String(8))  # library.MediaKind
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    asset_code: Mapped[str | None] = mapped_column(
+        ForeignKey("vod_assets.code"), nullable=True, unique=True
+    )
+    image_key: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    image_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    content_type: Mapped[str] = mapped_column(String(64), default="")
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class NewsroomVersionMedia(Base):
+    """Which library items a story version uses: an item in use cannot be deleted."""
+
+    __tablename__ = "newsroom_version_media"
+    __table_args__ = (Index("ix_newsroom_version_media_media", "media_id"),)
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("newsroom_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(ForeignKey("newsroom_media.id"), primary_key=True)

@@ -4,8 +4,9 @@ published through the same actions and gate as staff use, so the audit trails ar
 
 成都 (510100) with 锦江 (510104) and 武侯 (510107), 绵阳 (510700) with 涪城 (510703), under
 四川 (510000). A Jinjiang news story carries a generated news clip (a VOD title in the
-``newsroom`` category that no product sells, so it plays for everyone) and is recommended to
-Chengdu's zone front page. Everything is looked up before it is added: a restarted demo adds
+``newsroom`` category that no product sells, so it plays for everyone and is on no 点播
+shelf), an item of Jinjiang's media library, and is recommended to Chengdu's zone front
+page. Everything is looked up before it is added: a restarted demo adds
 nothing twice.
 """
 
@@ -27,6 +28,7 @@ from yunjin.db.engine import Database
 from yunjin.db.models import (
     Household,
     NewsroomGrant,
+    NewsroomMedia,
     NewsroomPoll,
     NewsroomStaff,
     NewsroomStory,
@@ -37,7 +39,7 @@ from yunjin.db.models import (
     VodCategory,
     VodTitle,
 )
-from yunjin.newsroom import polls, stories, tips, zones
+from yunjin.newsroom import library, polls, stories, tips, zones
 from yunjin.newsroom.citizens import address_key, citizen
 from yunjin.newsroom.content import Kind, check_content
 from yunjin.newsroom.permissions import Actor
@@ -107,6 +109,7 @@ class DemoNewsroom:
     recommended: bool = False
     poll_added: bool = False
     tip_added: bool = False
+    library_added: bool = False
 
     @staticmethod
     def logins() -> list[tuple[str, str, str]]:
@@ -154,6 +157,9 @@ def ensure_demo_newsroom(
             if session.get(NewsroomTenant, code) is None:
                 add_tenant(session, code)
         done.staff_added = _ensure_staff(session)
+    if video_asset is not None:
+        with db.session() as session:
+            done.library_added = _library_clip(session, video_asset, now)
     for spec in _stories(now, live_channel, video_asset):
         with db.session() as session:
             if _find(session, spec.centre, spec.title) is None:
@@ -167,6 +173,17 @@ def ensure_demo_newsroom(
         with db.session() as session:
             done.tip_added = _tip(session, tip_from, now)
     return done
+
+
+def _library_clip(session: Session, asset_code: str, now: datetime) -> bool:
+    """The news clip in Jinjiang's media library, uploaded by its reporter (the heating
+    story attaches it from there)."""
+    if session.scalar(select(NewsroomMedia.id).where(NewsroomMedia.asset_code == asset_code)):
+        return False
+    titles = library.Titles(CLIP_TITLE.title_zh, CLIP_TITLE.title_en)
+    reporter = _actor(session, JINJIANG, "reporter")
+    library.add_video(session, reporter, JINJIANG, asset_code, titles, "nr-heating.mp4", now)
+    return True
 
 
 def _poll(session: Session, now: datetime) -> bool:

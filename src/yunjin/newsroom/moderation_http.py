@@ -25,6 +25,8 @@ from yunjin.newsroom.interaction_http import refusal
 from yunjin.newsroom.permissions import Actor
 from yunjin.newsroom.tips import TipState
 from yunjin.vod.assets import IngestError, IngestTarget, ingest_file
+from yunjin.vod.catalog import TitleDraft, TitleKind
+from yunjin.vod.offer import NEWSROOM_CATEGORY, ensure_newsroom_category
 
 router = APIRouter(tags=["newsroom-interaction"])
 PREFIX: Final = "/api/v1/newsroom"
@@ -141,11 +143,11 @@ def ingest_tip_video(
     existing, path = _run(request, authorization, allowed)
     if existing:
         return {"tip": tip_id, "media": media_id, "asset": existing}
-    target = IngestTarget(
-        title_code=f"tip-{tip_id}-{media_id}",
-        title_zh=f"爆料 {tip_id} 视频",
-        title_en=f"Tip {tip_id}",
-    )
+    code, zh, en = f"tip-{tip_id}-{media_id}", f"爆料 {tip_id} 视频", f"Tip {tip_id}"
+    with runtime.db.session() as session:  # newsroom media: on no 点播 shelf (vod.offer)
+        ensure_newsroom_category(session)
+    draft = TitleDraft(code, TitleKind.MOVIE, zh, en, categories=(NEWSROOM_CATEGORY,))
+    target = IngestTarget(title_code=code, title_zh=zh, title_en=en, draft=draft)
     try:
         asset = ingest_file(
             runtime.settings,

@@ -79,6 +79,9 @@ RULES: Final[Mapping[Action, Rule]] = {
     Action.MODERATE_COMMENTS: Rule(EDITORS, SAME, story=False),
     Action.MANAGE_POLLS: Rule(EDITORS, SAME, story=False),
     Action.CONFIGURE_INTERACTION: Rule(frozenset({R.CHIEF_EDITOR, R.ADMIN}), SAME, story=False),
+    Action.VIEW_LIBRARY: Rule(EVERY_ROLE, SAME, story=False),
+    Action.UPLOAD_MEDIA: Rule(WRITERS, SAME, story=False),
+    Action.DELETE_MEDIA: Rule(EDITORS | {R.ADMIN}, SAME, story=False),
 }
 _NEEDS_LIVE: Final = frozenset({Action.RECOMMEND, Action.REVIEW_RECOMMENDATION})
 

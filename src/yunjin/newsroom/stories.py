@@ -22,6 +22,7 @@ from yunjin.db.models import (
     NewsroomTopic,
     NewsroomVersion,
 )
+from yunjin.newsroom import library
 from yunjin.newsroom.content import Content, LiveEvent, changes, from_json
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, may, require
@@ -57,7 +58,7 @@ def create_story(
     """A new draft in ``tenant_code`` written by ``actor``: version 1."""
     tenant = tenant_ref(session, tenant_code)
     require(may(actor, Action.CREATE, tenant))
-    _check_references(session, content)
+    _check_references(session, tenant.code, content, None)
     if topic_id is not None:
         topic = session.get(NewsroomTopic, topic_id)
         if topic is None or topic.tenant_code != tenant.code:
@@ -93,9 +94,9 @@ def edit_story(
     _gate(actor, Action.EDIT, tenant, flow)
     if content.kind.value != story.kind:
         raise NewsroomError("newsroom_bad_kind", kind=content.kind.value)
-    _check_references(session, content)
-    apply(flow, Step(Action.EDIT, actor.id, now))
     before = content_of(story, version(session, story.id, story.working_version))
+    _check_references(session, story.tenant_code, content, before)
+    apply(flow, Step(Action.EDIT, actor.id, now))
     number = _next_number(session, story.id)
     _add_version(session, story, number, actor.id, content, now)
     story.working_version = number
@@ -342,7 +343,12 @@ def _gate(actor: Actor, action: Action, tenant: TenantRef, flow: Flow) -> None:
     require(may(actor, action, tenant, flow.state, flow.author, flow.approvals, live=flow.live))
 
 
-def _check_references(session: Session, content: Content) -> None:
+def _check_references(
+    session: Session, tenant_code: str, content: Content, before: Content | None
+) -> None:
+    """What the content points at must exist: a live event's channel; its video and
+    images must be the centre's own (its media library, or a tip's video)."""
+    library.check_attachments(session, tenant_code, content, before)
     if isinstance(content.details, LiveEvent):
         channel = content.details.channel
         if session.scalar(select(Channel.id).where(Channel.tvg_id == channel)) is None:
@@ -372,6 +378,7 @@ def _add_version(
     )
     session.add(row)
     session.flush()
+    library.record_usage(session, row, story.tenant_code)
     return row
 
 

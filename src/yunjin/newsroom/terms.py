@@ -54,6 +54,9 @@ class Action(StrEnum):
     MODERATE_COMMENTS = "moderate_comments"  # approve or reject subscribers' comments
     MANAGE_POLLS = "manage_polls"  # attach a poll to a story, close it
     CONFIGURE_INTERACTION = "configure_interaction"  # e.g. pre-moderation of comments
+    VIEW_LIBRARY = "view_library"  # the centre's media library (videos, images)
+    UPLOAD_MEDIA = "upload_media"  # add a video or an image to it
+    DELETE_MEDIA = "delete_media"  # remove an item no story version uses
 
 
 REVIEW_STATES: Final = (

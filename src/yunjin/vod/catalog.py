@@ -25,6 +25,7 @@ from yunjin.db.models import (
     VodTitleKey,
 )
 from yunjin.i18n import both
+from yunjin.vod.offer import on_offer
 from yunjin.vod.search import SearchKeys, parse_query, search_keys
 
 CODE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -472,6 +473,7 @@ def _hits(
     limit: int,
     kind: TitleKind | None,
 ) -> list[SearchHit]:
+    statement = statement.where(on_offer(VodTitle.id))  # not the newsroom's media
     if kind is not None:
         statement = statement.where(VodTitle.kind == kind.value)
     statement = statement.order_by(rank, func.length(VodTitle.title_zh), VodTitle.code).limit(limit)

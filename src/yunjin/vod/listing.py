@@ -1,4 +1,5 @@
-"""The playable catalog in one read: movies and series episodes with a ready asset.
+"""The playable catalog in one read: movies and series episodes with a ready asset, on offer
+(not the newsroom's media, ``offer.on_offer``).
 
 What the Xtream-Codes VOD and series actions and the M3U playlist list (``interop/xtream_vod``
 renders them). A movie is listed by its title's id, an episode by its own id: the numbers
@@ -24,6 +25,7 @@ from yunjin.db.models import (
 )
 from yunjin.vod.assets import AssetState
 from yunjin.vod.catalog import TitleKind
+from yunjin.vod.offer import NEWSROOM_CATEGORY, on_offer
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,11 @@ class ListedTitle:
 def categories(session: Session) -> list[Category]:
     return [
         Category(row.id, row.code, row.name_zh, row.name_en)
-        for row in session.scalars(select(VodCategory).order_by(VodCategory.code))
+        for row in session.scalars(
+            select(VodCategory)
+            .where(VodCategory.code != NEWSROOM_CATEGORY)
+            .order_by(VodCategory.code)
+        )
     ]
 
 
@@ -83,14 +89,18 @@ def listed_titles(
     query = (
         select(VodAsset, VodTitle)
         .join(VodTitle, VodTitle.id == VodAsset.title_id)
-        .where(VodAsset.state == AssetState.READY.value, VodTitle.kind == kind.value)
+        .where(
+            VodAsset.state == AssetState.READY.value,
+            VodTitle.kind == kind.value,
+            on_offer(VodTitle.id),
+        )
         .order_by(VodAsset.ready_at, VodAsset.id)
     )
     if ids is not None:
         query = query.where(VodTitle.id.in_(list(ids)))
     titles: dict[int, VodTitle] = {}
     newest: dict[tuple[int, int | None], VodAsset] = {}
-    for asset, title in session.execute(query).tuples():
+    for asset, title in session.execute(query):
         titles[title.id] = title
         newest[(title.id, asset.episode_id)] = asset  # later rows are newer
     if not titles:
@@ -100,7 +110,7 @@ def listed_titles(
         select(VodTitleCategory.title_id, VodTitleCategory.category_id)
         .where(VodTitleCategory.title_id.in_(list(titles)))
         .order_by(VodTitleCategory.title_id, VodTitleCategory.category_id)
-    ).tuples():
+    ):
         shelves.setdefault(title_id, []).append(category_id)
     episodes = _episodes(session, newest) if kind is TitleKind.SERIES else {}
     listed = []
@@ -145,7 +155,7 @@ def _episodes(
         .join(VodSeason, VodSeason.id == VodEpisode.season_id)
         .where(VodEpisode.id.in_(wanted))
         .order_by(VodSeason.title_id, VodSeason.number, VodEpisode.number)
-    ).tuples()
+    )
     found: dict[int, tuple[list[ListedEpisode], list[tuple[int, str]]]] = {}
     for episode, season in rows:
         asset = newest[(season.title_id, episode.id)]

@@ -1,7 +1,8 @@
 """What the portals browse: shelves of titles that can be played now.
 
 A shelf is a category (电影, 纪录片 …) or "new arrivals"; a title is on a shelf only once it has
-a published (``ready``) movie or episode, so nothing a subscriber picks is still transcoding.
+a published (``ready``) movie or episode, so nothing a subscriber picks is still transcoding,
+and only while it is on offer (``offer.on_offer``: not the newsroom's media).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from yunjin.db.models import VodAsset, VodCategory, VodTitle, VodTitleCategory
 from yunjin.vod.assets import AssetState
+from yunjin.vod.offer import on_offer
 
 NEW_SHELF = "new"
 SHELF_LIMIT = 50
@@ -73,7 +75,7 @@ def shelves(session: Session, limit: int = SHELF_LIMIT) -> list[Shelf]:
             func.min(VodAsset.code).label("asset"),
             func.max(case((VodAsset.uhd, 1), else_=0)).label("uhd"),
         )
-        .where(VodAsset.state == AssetState.READY.value)
+        .where(VodAsset.state == AssetState.READY.value, on_offer(VodAsset.title_id))
         .group_by(VodAsset.title_id)
         .subquery()
     )

@@ -1,0 +1,286 @@
+"""A centre's media library over HTTP: upload a video or an image, list, read, delete;
+and the public address of a library image.
+
+Staff use their newsroom sessions (``Authorization: Bearer``). An upload is one
+``multipart/form-data`` request — ``kind`` (video | image), ``title``, ``title_en`` and one
+``file`` — that must state its length (``Content-Length``, at most the video limit): the
+gate and the length are checked before a byte of the body is read. A video goes into the
+VOD pipeline (``vod.assets.ingest_file``: probed, kept, its transcode queued) and its
+state and percent are read back from the asset and its job; an image is checked and
+re-encoded (``library_files``). A refused upload, or one that stops half-way, leaves no row
+and no file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Final, TypeVar
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
+
+from yunjin.api.deps import runtime_of
+from yunjin.api.errors import ApiError
+from yunjin.i18n import register
+from yunjin.newsroom import library, library_files
+from yunjin.newsroom import staff as accounts
+from yunjin.newsroom.errors import NewsroomError
+from yunjin.newsroom.library import MediaKind, Titles
+from yunjin.newsroom.permissions import Actor
+from yunjin.runtime import Runtime
+from yunjin.vod.assets import IngestError, ingest_file
+from yunjin.vod.probe import PROBE_MESSAGES
+
+router = APIRouter(tags=["newsroom-library"])
+PREFIX: Final = "/api/v1/newsroom"
+T = TypeVar("T")
+Authorization = Annotated[str | None, Header()]
+STATUS: Final = {
+    "newsroom_login_required": 401,
+    "newsroom_other_tenant": 403,
+    "newsroom_role_forbidden": 403,
+    "newsroom_wrong_state": 409,
+    "newsroom_media_in_use": 409,
+    "newsroom_media_upload_too_large": 413,
+    "newsroom_media_file_too_large": 413,
+    "newsroom_media_empty": 422,
+    "newsroom_media_not_image": 422,
+    "newsroom_media_image_broken": 422,
+    "newsroom_media_too_many_pixels": 422,
+    "vod_bad_filename": 400,
+} | dict.fromkeys(PROBE_MESSAGES, 422)
+
+register(
+    {
+        "newsroom_media_upload_too_large": (
+            "An upload is at most {limit} MB and states its size (Content-Length).",
+            "上传文件最多 {limit} MB，且须声明大小（Content-Length）。",
+        ),
+        "newsroom_media_no_file": (
+            'Send one file, in the form field "file".',
+            "请在表单字段“file”中上传一个文件。",
+        ),
+        "newsroom_media_incomplete": (
+            "The upload stopped before the whole file arrived; nothing was kept. Send it again.",
+            "上传在文件传完之前中断，未保存任何内容。请重新上传。",
+        ),
+        "newsroom_media_bad_form": (
+            "An upload is a multipart/form-data form: {reason}.",
+            "上传须为 multipart/form-data 表单：{reason}。",
+        ),
+    }
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status(code: str) -> int:
+    return 404 if code.endswith("_not_found") else STATUS.get(code, 400)
+
+
+def _refusal(error: NewsroomError | IngestError) -> ApiError:
+    return ApiError(_status(error.code), error.code, error.values)
+
+
+def _run(request: Request, authorization: str | None, work: Callable[[Session, Actor], T]) -> T:
+    """``work`` as the logged-in staff member, in one transaction."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "newsroom_login_required")
+    try:
+        with runtime_of(request).db.session() as session:
+            person = accounts.session_staff(session, authorization[7:].strip(), _now())
+            if person is None:
+                raise NewsroomError("newsroom_login_required")
+            return work(session, accounts.actor_for(session, person.id))
+    except NewsroomError as error:
+        raise _refusal(error) from error
+
+
+# -- upload ----------------------------------------------------------------------------
+
+
+@router.post(f"{PREFIX}/tenants/{{code}}/library", status_code=201)
+async def upload(request: Request, code: str, authorization: Authorization = None) -> Any:
+    """Add a video or an image to the centre's library (``multipart/form-data``: ``kind``,
+    ``title``, ``title_en``, ``file``)."""
+    runtime = runtime_of(request)
+    await run_in_threadpool(
+        _run, request, authorization, lambda s, actor: library.check_upload(s, actor, code)
+    )
+    length = request.headers.get("content-length", "")
+    limit = library_files.MAX_VIDEO_BYTES + (1 << 20)
+    if not length.isdigit() or int(length) > limit:
+        raise ApiError(413, "newsroom_media_upload_too_large", {"limit": limit // library_files.MB})
+    try:
+        form = await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
+    except ClientDisconnect:
+        raise ApiError(400, "newsroom_media_incomplete") from None
+    try:
+        files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+        if len(files) != 1:
+            raise ApiError(400, "newsroom_media_no_file")
+        texts = {n: form.get(n) for n in ("kind", "title", "title_en")}
+        fields = {n: v if isinstance(v, str) else "" for n, v in texts.items()}
+        folder = library_files.incoming_dir(runtime.settings) / secrets.token_hex(12)
+        return await run_in_threadpool(
+            _receive, request, runtime, authorization, code, fields, files[0], folder
+        )
+    finally:
+        await form.close()
+
+
+def _receive(
+    request: Request,
+    runtime: Runtime,
+    authorization: str | None,
+    code: str,
+    fields: dict[str, str],
+    upload_file: UploadFile,
+    folder: Path,
+) -> dict[str, Any]:
+    try:
+        kind = library.parse_media_kind(fields["kind"])
+        name = library_files.checked_name(upload_file.filename or "")
+        titles = library.check_titles(fields["title"], fields["title_en"], name)
+    except NewsroomError as error:
+        raise _refusal(error) from error
+    folder.mkdir(parents=True)
+    try:
+        limit = (
+            library_files.MAX_VIDEO_BYTES
+            if kind is MediaKind.VIDEO
+            else library_files.MAX_IMAGE_BYTES
+        )
+        try:
+            kept = library_files.receive(upload_file.file, name, folder, limit)
+        except NewsroomError as error:
+            raise _refusal(error) from error
+        if kind is MediaKind.IMAGE:
+            return _add_image(request, runtime, authorization, code, kept, name, titles)
+        return _add_video(request, runtime, authorization, code, kept, name, titles)
+    finally:
+        library_files.discard(folder)
+
+
+def _add_image(
+    request: Request,
+    runtime: Runtime,
+    authorization: str | None,
+    code: str,
+    kept: Path,
+    name: str,
+    titles: Titles,
+) -> dict[str, Any]:
+    key = library.new_image_key()
+    folder = library_files.images_dir(runtime.settings, code)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        stored = library_files.store_image(kept, name, folder / key)
+    except NewsroomError as error:
+        raise _refusal(error) from error
+    data_dir = runtime.settings.data_dir
+
+    def add(session: Session, actor: Actor) -> dict[str, Any]:
+        item = library.add_image(
+            session, actor, code, stored, key, library.relative(stored.path, data_dir),
+            titles, name, _now(),
+        )  # fmt: skip
+        return library.items_json(session, [item])[0]
+
+    try:
+        return _run(request, authorization, add)
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
+
+
+def _add_video(
+    request: Request,
+    runtime: Runtime,
+    authorization: str | None,
+    code: str,
+    kept: Path,
+    name: str,
+    titles: Titles,
+) -> dict[str, Any]:
+    target = _run(request, authorization, lambda s, _a: library.video_target(s, code, titles))
+    try:
+        asset = ingest_file(
+            runtime.settings, runtime.db, runtime.vod_queue, kept, target, move=True, filename=name
+        )
+    except IngestError as error:
+        raise _refusal(error) from error
+
+    def add(session: Session, actor: Actor) -> dict[str, Any]:
+        item = library.add_video(session, actor, code, asset.code, titles, name, _now())
+        return library.items_json(session, [item])[0]
+
+    return _run(request, authorization, add)
+
+
+# -- reading and deleting --------------------------------------------------------------
+
+
+@router.get(f"{PREFIX}/tenants/{{code}}/library")
+def tenant_library(
+    request: Request, code: str, authorization: Authorization = None, kind: MediaKind | None = None
+) -> dict[str, Any]:
+    """The centre's videos (with their transcode's state and percent) and images."""
+
+    def listing(session: Session, actor: Actor) -> dict[str, Any]:
+        return {"items": library.items_json(session, library.items_of(session, actor, code, kind))}
+
+    return _run(request, authorization, listing)
+
+
+@router.get(f"{PREFIX}/library/{{media_id}}")
+def library_item(
+    request: Request, media_id: int, authorization: Authorization = None
+) -> dict[str, Any]:
+    return _run(
+        request,
+        authorization,
+        lambda s, actor: library.items_json(s, [library.get_item(s, actor, media_id)])[0],
+    )
+
+
+@router.delete(f"{PREFIX}/library/{{media_id}}", status_code=204)
+def delete_library_item(
+    request: Request, media_id: int, authorization: Authorization = None
+) -> Response:
+    """Remove an item no story version uses (the centre's editors and admins)."""
+    runtime = runtime_of(request)
+    path = _run(request, authorization, lambda s, actor: library.delete_item(s, actor, media_id))
+    if path is not None:  # committed: the image goes too
+        (runtime.settings.data_dir / path).unlink(missing_ok=True)
+    return Response(status_code=204)
+
+
+# -- public images ---------------------------------------------------------------------
+
+
+@router.get(f"{library.IMAGE_ROUTE}/{{name}}")
+def library_image(request: Request, name: str) -> FileResponse:
+    """A library image by its key, as a story's ``images`` carry it."""
+    runtime = runtime_of(request)
+    key = library.image_key(f"{library.IMAGE_ROUTE}/{name}")
+    found = None
+    if key is not None:
+        with runtime.db.session() as session:
+            found = library.public_image(session, key)
+    if found is None or not (runtime.settings.data_dir / found[0]).is_file():
+        raise ApiError(404, "not_found")
+    return FileResponse(
+        runtime.settings.data_dir / found[0],
+        media_type=found[1],
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )

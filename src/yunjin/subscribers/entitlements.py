@@ -1,8 +1,10 @@
 """The one gate: may this household, on this device, play this, now?  (Pure.)
 
 Every playback route asks :func:`can_play`; no route reads subscriptions itself.
-Live and catch-up need a channel in a ``channels`` or ``ppv`` grant; a VOD title needs a
-``vod`` grant naming it (or one of its categories) or a ``ppv`` grant naming it.
+Live and catch-up need a channel in a ``channels`` or ``ppv`` grant — except a live event's
+temporary channel while its story is published, which is public-service media (ADR 0025);
+a VOD title needs a ``vod`` grant naming it (or one of its categories) or a ``ppv`` grant
+naming it.
 """
 
 from __future__ import annotations
@@ -74,9 +76,14 @@ class Viewer:
 
 @dataclass(frozen=True, slots=True)
 class ChannelTraits:
+    """A channel as the gate sees it.  ``public_event``: the temporary channel of a live
+    event whose story is published (``ChannelView.public_event``) — it plays, live and
+    catch-up, without a package; nothing else about the household or device is waived."""
+
     tvg_id: str
     uhd: bool = False
     min_age: int = 0
+    public_event: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +145,17 @@ def _holds(rights: Rights, kinds: tuple[ProductKind, ...], channel: str | None, 
 
 def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Decision:
     """The gate.  Order of checks: account, channel right, catch-up, 4K, parental PIN;
-    for VOD: account, title right, parental PIN, then which renditions."""
+    for VOD: account, title right, parental PIN, then which renditions.  A published live
+    event's channel needs no channel or catch-up right (the account, 4K and PIN still hold)."""
     if not rights.active:
         return Decision.no(Refusal.HOUSEHOLD_SUSPENDED)
     if isinstance(what, VodPlay):
         return _can_play_title(rights, viewer, what.title, at_ms)
     channel = what.channel
-    watching = (ProductKind.CHANNELS, ProductKind.PPV)
-    if not _holds(rights, watching, channel.tvg_id, at_ms):
-        return Decision.no(Refusal.NOT_SUBSCRIBED)
-    if isinstance(what, CatchupPlay):
-        if not _holds(rights, watching, channel.tvg_id, what.broadcast_ms):
-            return Decision.no(Refusal.NOT_ENTITLED_AT_BROADCAST)
-        if not _holds(rights, (ProductKind.CATCHUP,), None, at_ms):
-            return Decision.no(Refusal.NO_CATCHUP_RIGHT)
+    if not channel.public_event:
+        refusal = _channel_right(rights, what, at_ms)
+        if refusal is not None:
+            return Decision.no(refusal)
     if channel.uhd:
         if not _holds(rights, (ProductKind.UHD,), None, at_ms):
             return Decision.no(Refusal.UHD_PRODUCT_REQUIRED)
@@ -160,6 +164,21 @@ def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Deci
     if channel.min_age > 0 and not viewer.pin_ok:
         return Decision.no(Refusal.PARENTAL_PIN_REQUIRED)
     return YES
+
+
+def _channel_right(rights: Rights, what: LivePlay | CatchupPlay, at_ms: int) -> Refusal | None:
+    """A channel (or pay-per-view) grant now; for catch-up, also at broadcast time, and the
+    catch-up right now."""
+    channel = what.channel
+    watching = (ProductKind.CHANNELS, ProductKind.PPV)
+    if not _holds(rights, watching, channel.tvg_id, at_ms):
+        return Refusal.NOT_SUBSCRIBED
+    if isinstance(what, CatchupPlay):
+        if not _holds(rights, watching, channel.tvg_id, what.broadcast_ms):
+            return Refusal.NOT_ENTITLED_AT_BROADCAST
+        if not _holds(rights, (ProductKind.CATCHUP,), None, at_ms):
+            return Refusal.NO_CATCHUP_RIGHT
+    return None
 
 
 def _can_play_title(rights: Rights, viewer: Viewer, title: TitleTraits, at_ms: int) -> Decision:

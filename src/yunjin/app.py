@@ -31,7 +31,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.config import Settings
-from yunjin.newsroom import console, console_citizens, console_desk
+from yunjin.newsroom import console, console_citizens, console_desk, console_library
 from yunjin.newsroom import feeds_http as feeds
 from yunjin.newsroom import http as newsroom
 from yunjin.newsroom import interaction_http as interaction
@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_desk.router)
     app.include_router(console_citizens.router)
+    app.include_router(console_library.router)
     app.include_router(feeds.router)
     app.include_router(interaction.router)
     app.include_router(moderation.router)

@@ -163,6 +163,7 @@ async def ensure_demo_newsroom(runtime: Runtime) -> None:
         live_channel=live,
         video_asset=clip,
         tip_from=DEMO_ACCOUNT,
+        event_source=newsroom_demo.EVENT_SOURCE,
     )
 
 

@@ -90,6 +90,12 @@ class Runtime:
             household = session.get(Household, household_id)
             return household.stream_limit if household is not None else 1
 
+    def lineup(self) -> list[ChannelView]:
+        """The paid lineup, by number: every listing (M3U, Xtream, XMLTV, the portals'
+        guide, number zapping) reads this, never ``channels`` — live events' temporary
+        channels play, but are not listed (``ChannelView.in_lineup``)."""
+        return [channel for channel in self.channels.values() if channel.in_lineup]
+
     def forget_rights(self, household_id: int) -> None:
         self._rights.pop(household_id, None)
 
@@ -132,8 +138,8 @@ class Runtime:
     async def _follow_catalog(self) -> None:
         while True:
             channels = await asyncio.to_thread(self.refresh_catalog)
-            if self.settings.record:
-                await self.pool.reconcile(channels)
+            if self.settings.record:  # a live event's channel goes on and off air by time
+                await self.pool.reconcile(channels, time.time_ns() // 1_000_000)
             await asyncio.sleep(CATALOG_POLL_S)
 
     async def _retention(self) -> None:

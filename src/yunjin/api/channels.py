@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,7 +30,12 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
         "logo": channel.logo,
         "catchup_days": channel.catchup_days,
         "enabled": channel.enabled,
-        "state": state.value if channel.enabled else "disabled",
+        "state": state.value
+        if channel.records_at(time.time_ns() // 1_000_000)
+        else "off_air"
+        if channel.enabled
+        else "disabled",
+        "event_story": channel.event_story,
         "recorder": None
         if status is None
         else {
@@ -58,7 +64,7 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
 @router.get("/channels")
 async def channels(request: Request) -> dict[str, Any]:
     runtime = runtime_of(request)
-    return {"channels": [channel_json(runtime, c) for c in runtime.channels.values()]}
+    return {"channels": [channel_json(runtime, c) for c in runtime.lineup()]}
 
 
 @router.get("/channels/{channel}")

@@ -39,7 +39,7 @@ def epg_now(request: Request) -> dict[str, Any]:
     """What is on now and next on every channel."""
     runtime = runtime_of(request)
     now_ms = _now_ms()
-    ids = list(runtime.channels)
+    ids = [channel.tvg_id for channel in runtime.lineup()]
     with runtime.db.session() as session:
         found = now_next(session, ids, now_ms)
     return {
@@ -65,7 +65,7 @@ def epg_search(
     runtime = runtime_of(request)
     now_ms = _now_ms()
     with runtime.db.session() as session:
-        found = search(session, q, list(runtime.channels), limit)
+        found = search(session, q, [c.tvg_id for c in runtime.lineup()], limit)
     return {"query": q, "programmes": [_json(runtime, entry, now_ms) for entry in found]}
 
 
@@ -96,7 +96,7 @@ def epg_channel(
 
 
 def xmltv_document(runtime: Runtime, catchup_ids: bool) -> bytes:
-    channels = list(runtime.channels.values())
+    channels = runtime.lineup()
     keep_days = max((c.catchup_days for c in channels), default=0)
     since_ms = _now_ms() - max(1, keep_days) * DAY_MS
     with runtime.db.session() as session:
@@ -139,5 +139,5 @@ async def playlist_m3u(request: Request, mode: CatchupMode = CatchupMode.DEFAULT
     runtime = runtime_of(request)
     base = runtime.settings.base_url
     options = M3uOptions(base_url=base, mode=mode, xmltv_url=f"{base}/xmltv.xml")
-    body = render_m3u(list(runtime.channels.values()), options)
+    body = render_m3u(runtime.lineup(), options)
     return Response(body, media_type="audio/x-mpegurl")

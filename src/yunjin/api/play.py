@@ -183,7 +183,7 @@ def play(
     if channel is None or not channel.enabled:
         raise ApiError(404, "channel_not_found", {"channel": body.channel})
     now_ms = time.time_ns() // 1_000_000
-    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age)
+    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age, channel.public_event)
     what: Playback = (
         LivePlay(traits) if body.start is None else CatchupPlay(traits, body.start * 1000)
     )

@@ -121,7 +121,7 @@ def renew_lease(runtime: Runtime, lease: str, channel: str) -> None:
     still = can_play(
         runtime.rights(household),
         Viewer(0, uhd=True, pin_ok=True),
-        LivePlay(ChannelTraits(found.tvg_id)),
+        LivePlay(ChannelTraits(found.tvg_id, public_event=found.public_event)),
         time.time_ns() // 1_000_000,
     )
     if not still.allowed:

@@ -95,7 +95,7 @@ def _now_ms() -> int:
 
 
 def _by_stream_id(runtime: Runtime, stream_id: int) -> ChannelView:
-    for channel in runtime.channels.values():
+    for channel in runtime.lineup():
         if channel.number == stream_id and channel.enabled:
             return channel
     raise ApiError(404, "channel_not_found", {"channel": stream_id})
@@ -116,7 +116,7 @@ def player_api(
     runtime = runtime_of(request)
     if not _allowed(runtime, username, password):
         return JSONResponse(DENIED)
-    channels = list(runtime.channels.values())
+    channels = runtime.lineup()
     settings = runtime.settings
     now_ms = _now_ms()
     match action:
@@ -192,7 +192,7 @@ def get_php(
         return Response("", status_code=401)
     extension = "m3u8" if output in ("hls", "m3u8") else "ts"
     base = runtime.settings.base_url
-    channels = list(runtime.channels.values())
+    channels = runtime.lineup()
     options = M3uOptions(
         base_url=base,
         mode=CatchupMode.XC,
@@ -260,7 +260,7 @@ def _entitled(
     runtime: Runtime, household_id: int, holder: str, channel: ChannelView, from_ms: int | None
 ) -> str:
     """The gate and a lease for a household's Xtream stream: a prefix signed with the lease."""
-    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age)
+    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age, channel.public_event)
     what: Playback = LivePlay(traits) if from_ms is None else CatchupPlay(traits, from_ms)
     decision = can_play(runtime.rights(household_id), Viewer(0, uhd=False), what, _now_ms())
     if not decision.allowed:

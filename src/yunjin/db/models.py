@@ -48,6 +48,13 @@ class Channel(Base):
     uhd: Mapped[bool] = mapped_column(Boolean, default=False)  # a 4K channel
     min_age: Mapped[int] = mapped_column(Integer, default=0)  # >0: parental PIN
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False)  # AES-128 at rest
+    # A live event's temporary channel (ADR 0025): the story it belongs to (not None: out of
+    # the paid lineup, public while the story is published), recorded within its window.
+    event_story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsroom_stories.id"), nullable=True, unique=True
+    )
+    on_air_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    on_air_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from yunjin.db.models import Channel
 from yunjin.live.sources import SourceError, parse_source
 
 TVG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+EVENT_TVG_ID = re.compile(r"^event-[0-9]+$")  # live events' temporary channels (newsroom)
 
 
 class ChannelError(ValueError):
@@ -50,6 +52,8 @@ class ChannelSpec(BaseModel):
                 "tvg-id must be 1–64 letters, digits, '.', '_' or '-', starting with a letter "
                 "or digit"
             )
+        if EVENT_TVG_ID.match(value):
+            raise ValueError("tvg-ids event-{number} are kept for live events' channels")
         return value
 
     @field_validator("source")
@@ -78,6 +82,9 @@ class ChannelView:
     uhd: bool = False
     min_age: int = 0
     encrypted: bool = False
+    event_story: int | None = None  # a live event's temporary channel: its story
+    on_air_from_ms: int | None = None  # recorded only from here (UTC ms) …
+    on_air_until_ms: int | None = None  # … until here
 
     @classmethod
     def of(cls, row: Channel) -> ChannelView:
@@ -94,7 +101,38 @@ class ChannelView:
             row.uhd,
             row.min_age,
             row.encrypted,
+            row.event_story_id,
+            _ms(row.on_air_from),
+            _ms(row.on_air_until),
         )
+
+    @property
+    def in_lineup(self) -> bool:
+        """The one rule for every channel listing (M3U, Xtream, XMLTV, the portals' guide,
+        number zapping): a live event's temporary channel is not in the paid lineup."""
+        return self.event_story is None
+
+    @property
+    def public_event(self) -> bool:
+        """A temporary channel of a live event while its story is published: public-service
+        media that plays without a package (ADR 0025). Publishing enables it; unpublishing
+        and taking down disable it."""
+        return self.event_story is not None and self.enabled
+
+    def records_at(self, at_ms: int) -> bool:
+        """Whether a recorder should run now: enabled, and within its window if it has one."""
+        return (
+            self.enabled
+            and (self.on_air_from_ms is None or self.on_air_from_ms <= at_ms)
+            and (self.on_air_until_ms is None or at_ms < self.on_air_until_ms)
+        )
+
+
+def _ms(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
 
 
 def add_channel(session: Session, spec: ChannelSpec) -> ChannelView:
@@ -137,6 +175,12 @@ def set_enabled(session: Session, tvg_id: str, enabled: bool) -> ChannelView:
     row = session.scalar(select(Channel).where(Channel.tvg_id == tvg_id))
     if row is None:
         raise ChannelError("channel_not_found", f"no channel {tvg_id}")
+    if row.event_story_id is not None:  # publishing, unpublishing and takedown decide
+        raise ChannelError(
+            "channel_of_event",
+            f"{tvg_id} is live event {row.event_story_id}'s channel: the newsroom turns it "
+            "on and off",
+        )
     row.enabled = enabled
     return ChannelView.of(row)
 

@@ -1,4 +1,4 @@
-"""Keeps one recorder running for every enabled channel of the catalog."""
+"""Keeps one recorder running for every channel of the catalog that is on air."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ class RecorderPool:
         self.recorders: dict[str, ChannelRecorder] = {}
         self._sources: dict[str, str] = {}
 
-    async def reconcile(self, channels: list[ChannelView]) -> None:
-        wanted = {c.tvg_id: c for c in channels if c.enabled}
+    async def reconcile(self, channels: list[ChannelView], at_ms: int) -> None:
+        """Record the channels that should be on air at ``at_ms``: the enabled ones, a live
+        event's temporary channel only within its window."""
+        wanted = {c.tvg_id: c for c in channels if c.records_at(at_ms)}
         for tvg_id in list(self.recorders):
             channel = wanted.get(tvg_id)
             if channel is None or channel.source != self._sources[tvg_id]:

@@ -280,7 +280,9 @@ def _editor(
         .limit(100)
     )
     channels = session.execute(
-        select(Channel.tvg_id, Channel.number, Channel.name_zh).order_by(Channel.number)
+        select(Channel.tvg_id, Channel.number, Channel.name_zh)
+        .where(Channel.event_story_id.is_(None))  # the lineup: events' own channels are not
+        .order_by(Channel.number)
     )
     return render(
         visit.page,

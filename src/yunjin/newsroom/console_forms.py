@@ -16,7 +16,7 @@ FIELDS: Final[dict[str, tuple[str, ...]]] = {
     Kind.NEWS.value: ("images", "video_asset"),
     Kind.NOTICE.value: ("issuing_body", "document_number", "valid_from", "valid_to"),
     Kind.SERVICE.value: ("category", "phone", "address", "opening_hours", "link"),
-    Kind.LIVE_EVENT.value: ("channel", "starts_at", "ends_at"),
+    Kind.LIVE_EVENT.value: ("channel", "source", "starts_at", "ends_at"),
 }
 LOCAL_INPUT: Final = "%Y-%m-%dT%H:%M"
 
@@ -59,7 +59,8 @@ def content_from_form(kind: Kind, form: dict[str, str], timezone: str) -> Conten
     elif kind is Kind.SERVICE:
         details = {name: form.get(name, "") for name in FIELDS[kind.value]}
     elif kind is Kind.LIVE_EVENT:
-        details = {"channel": form.get("channel", "")}
+        # a channel of the lineup, or a source for a temporary channel of the event's own
+        details = {"channel": form.get("channel", ""), "source": form.get("source", "")}
         for name in ("starts_at", "ends_at"):
             moment = moment_from_form(form.get(name, ""), name, timezone)
             details[name] = int(moment.timestamp()) if moment else None

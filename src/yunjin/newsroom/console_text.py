@@ -67,6 +67,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "opening_hours": ("Opening hours", "办理时间"),
     "link": ("Link", "网址"),
     "channel": ("Live channel", "直播频道"),
+    "temporary_channel": (
+        "— its own temporary channel, from the source below —",
+        "— 使用下方信号源的临时频道 —",
+    ),
+    "event_source": (
+        "Source of a temporary channel (udp://, srt://, rtmp://, http(s)://…m3u8, testsrc:)",
+        "临时频道信号源（udp://、srt://、rtmp://、http(s)://…m3u8、testsrc:）",
+    ),
     "starts_at": ("Starts", "开始时间"),
     "ends_at": ("Ends", "结束时间"),
     "topic": ("Planning topic", "选题"),

@@ -2,7 +2,8 @@
 
 Every type has a title, a summary and an HTML body; news adds images and a video asset
 (a VOD asset code); a government notice its issuing body, document number and validity;
-a service entry its category and how to reach it; a live event a channel and a window.
+a service entry its category and how to reach it; a live event a window and either a
+channel of the lineup or a source for a temporary channel of its own (ADR 0025).
 Body HTML passes through nh3 (Ammonia) with a short allow-list: no script, no event
 handler, no ``javascript:`` reaches a portal. Plain-text fields refuse ``<`` and ``>``.
 """
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 import nh3
 
+from yunjin.live.sources import SourceError, SourceKind, parse_source
 from yunjin.newsroom.errors import NewsroomError
 
 MAX_TITLE: Final = 200
@@ -25,6 +27,12 @@ MAX_SUMMARY: Final = 1000
 MAX_BODY: Final = 200_000
 MAX_FIELD: Final = 300
 MAX_IMAGES: Final = 30
+MAX_SOURCE: Final = 2000
+# what a live event may record from: network sources and generated test pictures; never a
+# file on the server (a newsroom writer is not the operator)
+EVENT_SOURCES: Final = frozenset(
+    {SourceKind.UDP, SourceKind.SRT, SourceKind.RTMP, SourceKind.HLS, SourceKind.TESTSRC}
+)
 ASSET_CODE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,15}$")
 TVG_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PHONE: Final = re.compile(r"^[0-9+()\- ]{3,32}$")
@@ -95,9 +103,14 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
-    channel: str  # a live channel's tvg-id
+    """A live event on a channel of the lineup (``channel``, its tvg-id), or on a temporary
+    channel of its own recorded from ``source`` (``channel`` empty: the channel is the
+    story's, ``event-{story}``, made when the story is published)."""
+
+    channel: str
     starts_at: datetime
     ends_at: datetime
+    source: str = ""
 
 
 Details = Notice | Service | LiveEvent
@@ -246,15 +259,37 @@ def parse_details(kind: Kind, raw: Mapping[str, Any]) -> Details | None:
             link=url(link, "link", absolute=True) if link else "",
         )
     if kind is Kind.LIVE_EVENT:
-        channel = _text(kind, raw, "channel", required=True)
-        if not TVG_ID.match(channel):
+        channel = _text(kind, raw, "channel")
+        source = event_source(raw.get("source"))
+        if bool(channel) == bool(source):
+            raise NewsroomError("newsroom_event_channel_or_source")
+        if channel and not TVG_ID.match(channel):
             raise NewsroomError("newsroom_bad_detail", field="channel", reason="not a tvg-id")
         starts = _moment(_required(kind, raw, "starts_at"), "starts_at")
         ends = _moment(_required(kind, raw, "ends_at"), "ends_at")
         if ends <= starts:
             raise NewsroomError("newsroom_bad_window", field="starts_at/ends_at")
-        return LiveEvent(channel=channel, starts_at=starts, ends_at=ends)
+        return LiveEvent(channel=channel, starts_at=starts, ends_at=ends, source=source)
     return None
+
+
+def event_source(value: Any) -> str:
+    """A live event's source checked by the live plane's own parser ("" when none): a
+    network stream or ``testsrc:``, never a file of the server."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise NewsroomError("newsroom_bad_detail", field="source", reason="text expected")
+    text = value.strip()
+    if len(text) > MAX_SOURCE or any(c.isspace() or not c.isprintable() for c in text):
+        raise NewsroomError("newsroom_bad_source", source=text[:80], reason="spaces or too long")
+    try:
+        kind = parse_source(text).kind
+    except SourceError as error:
+        raise NewsroomError("newsroom_bad_source", source=text[:80], reason=str(error)) from None
+    if kind not in EVENT_SOURCES:
+        raise NewsroomError("newsroom_bad_source", source=text[:80], reason="a file of the server")
+    return text
 
 
 def details_json(details: Details | None) -> dict[str, Any]:
@@ -275,11 +310,12 @@ def details_json(details: Details | None) -> dict[str, Any]:
             "link": details.link,
         }
     if isinstance(details, LiveEvent):
-        return {
+        shown: dict[str, Any] = {
             "channel": details.channel,
             "starts_at": int(details.starts_at.timestamp()),
             "ends_at": int(details.ends_at.timestamp()),
         }
+        return {**shown, "source": details.source} if details.source else shown
     return {}
 
 

@@ -55,6 +55,8 @@ from yunjin.vod.demo import Clip, make_clip
 log = logging.getLogger(__name__)
 
 SICHUAN, CHENGDU, MIANYANG = "510000", "510100", "510700"
+EVENT_TITLE: Final = "直播：武侯区社区运动会开幕式"
+EVENT_SOURCE: Final = "testsrc:?size=640x360&rate=25&kbps=400"  # the event's own channel
 JINJIANG, WUHOU, FUCHENG = "510104", "510107", "510703"
 CENTRES: Final = (SICHUAN, CHENGDU, MIANYANG, JINJIANG, WUHOU, FUCHENG)  # parents first
 PLACES: Final = {
@@ -148,9 +150,11 @@ def ensure_demo_newsroom(
     live_channel: str | None,
     video_asset: str | None,
     tip_from: str | None = None,
+    event_source: str | None = None,
 ) -> DemoNewsroom:
     """Centres, staff and published stories of the demo (what is there already stays), and
-    a citizen tip from the household ``tip_from`` in its county's queue."""
+    a citizen tip from the household ``tip_from`` in its county's queue; with
+    ``event_source``, Wuhou's live event on a temporary channel of its own, on air now."""
     done = DemoNewsroom()
     with db.session() as session:
         for code in CENTRES:
@@ -160,7 +164,7 @@ def ensure_demo_newsroom(
     if video_asset is not None:
         with db.session() as session:
             done.library_added = _library_clip(session, video_asset, now)
-    for spec in _stories(now, live_channel, video_asset):
+    for spec in [*_stories(now, live_channel, video_asset), *_own_channel_event(now, event_source)]:
         with db.session() as session:
             if _find(session, spec.centre, spec.title) is None:
                 _publish(session, spec, now)
@@ -438,6 +442,28 @@ def _stories(now: datetime, live_channel: str | None, video: str | None) -> list
             )
         )
     return specs
+
+
+def _own_channel_event(now: datetime, source: str | None) -> list[StorySpec]:
+    """Wuhou's community games, streamed on a temporary channel (``event-{story}``) that
+    publishing makes and the runtime records for its window — no package needed to watch."""
+    if source is None:
+        return []
+    starts = now.replace(microsecond=0) - timedelta(minutes=5)
+    return [
+        StorySpec(
+            WUHOU,
+            Kind.LIVE_EVENT,
+            EVENT_TITLE,
+            "武侯区第三届社区运动会开幕式，现场直播。",
+            _paragraphs("武侯区第三届社区运动会今日开幕，融媒体中心全程直播，结束后可回看。"),
+            details={
+                "source": source,
+                "starts_at": int(starts.timestamp()),
+                "ends_at": int((starts + timedelta(hours=4)).timestamp()),
+            },
+        )
+    ]
 
 
 def _service(

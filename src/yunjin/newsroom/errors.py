@@ -96,6 +96,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No live channel {channel}.",
         "直播频道 {channel} 不存在。",
     ),
+    "newsroom_event_channel_or_source": (
+        "A live event names either a channel of the lineup (its tvg-id) or a source for a "
+        "temporary channel of its own — one of the two.",
+        "直播活动须填写频道（tvg-id）或信号源（用于临时频道）中的一项，且只能填一项。",
+    ),
+    "newsroom_bad_source": (
+        "Cannot record from {source}: {reason}. Use udp://, srt://, rtmp://, "
+        "http(s)://…m3u8 or testsrc:.",
+        "无法从信号源 {source} 录制（{reason}）。请使用 udp://、srt://、rtmp://、"
+        "http(s)://…m3u8 或 testsrc:。",
+    ),
+    "newsroom_event_channel_taken": (
+        "The channel {channel} or its number {number} is already used by another channel.",
+        "频道 {channel} 或频道号 {number} 已被其他频道占用。",
+    ),
     "newsroom_region_not_found": (
         "No GB/T 2260 region {region}.",
         "行政区划代码 {region} 不存在。",

@@ -30,6 +30,7 @@ from yunjin.db.models import (
 from yunjin.i18n import register
 from yunjin.newsroom.content import Image, Kind
 from yunjin.newsroom.errors import NewsroomError
+from yunjin.newsroom.live_events import public_details
 from yunjin.newsroom.syndication import PAGE_OF_LEVEL, PageKind
 from yunjin.newsroom.terms import StoryState
 from yunjin.newsroom.zones import published, zone_page
@@ -210,7 +211,7 @@ def _items(session: Session, rows: Sequence[dict[str, Any]]) -> list[FeedItem]:
                 images=tuple(Image(i["url"], i.get("caption", "")) for i in shown.images),
                 video=videos.get(shown.video_asset or "")
                 or (Video(shown.video_asset) if shown.video_asset else None),
-                details=dict(shown.details),
+                details=public_details(story.id, dict(shown.details)),
                 language=story_language(shown.title, shown.summary),
                 version=shown.number,
                 created=_seconds(_aware(story.created_at) or updated),

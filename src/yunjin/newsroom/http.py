@@ -43,6 +43,7 @@ STATUS: Final = {
     "newsroom_recommendation_exists": 409,
     "newsroom_recommendation_closed": 409,
     "newsroom_staff_exists": 409,
+    "newsroom_media_in_use": 409,
 }
 
 

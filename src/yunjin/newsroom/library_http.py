@@ -13,29 +13,24 @@ and no file.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.i18n import register
-from yunjin.newsroom import library, library_files
-from yunjin.newsroom import staff as accounts
+from yunjin.newsroom import library, library_files, library_uploads
 from yunjin.newsroom.errors import NewsroomError
-from yunjin.newsroom.library import MediaKind, Titles
+from yunjin.newsroom.library import MediaKind
 from yunjin.newsroom.permissions import Actor
-from yunjin.runtime import Runtime
-from yunjin.vod.assets import IngestError, ingest_file
+from yunjin.vod.assets import IngestError
 from yunjin.vod.probe import PROBE_MESSAGES
 
 router = APIRouter(tags=["newsroom-library"])
@@ -44,6 +39,7 @@ T = TypeVar("T")
 Authorization = Annotated[str | None, Header()]
 STATUS: Final = {
     "newsroom_login_required": 401,
+    "newsroom_media_incomplete": 400,
     "newsroom_other_tenant": 403,
     "newsroom_role_forbidden": 403,
     "newsroom_wrong_state": 409,
@@ -79,10 +75,6 @@ register(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _status(code: str) -> int:
     return 404 if code.endswith("_not_found") else STATUS.get(code, 400)
 
@@ -93,14 +85,8 @@ def _refusal(error: NewsroomError | IngestError) -> ApiError:
 
 def _run(request: Request, authorization: str | None, work: Callable[[Session, Actor], T]) -> T:
     """``work`` as the logged-in staff member, in one transaction."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, "newsroom_login_required")
     try:
-        with runtime_of(request).db.session() as session:
-            person = accounts.session_staff(session, authorization[7:].strip(), _now())
-            if person is None:
-                raise NewsroomError("newsroom_login_required")
-            return work(session, accounts.actor_for(session, person.id))
+        return library_uploads.as_staff(runtime_of(request).db, _bearer(authorization), work)
     except NewsroomError as error:
         raise _refusal(error) from error
 
@@ -113,118 +99,56 @@ async def upload(request: Request, code: str, authorization: Authorization = Non
     """Add a video or an image to the centre's library (``multipart/form-data``: ``kind``,
     ``title``, ``title_en``, ``file``)."""
     runtime = runtime_of(request)
-    await run_in_threadpool(
-        _run, request, authorization, lambda s, actor: library.check_upload(s, actor, code)
-    )
+    token = _bearer(authorization)
+    try:
+        await run_in_threadpool(library_uploads.check_upload, runtime.db, token, code)
+    except NewsroomError as error:
+        raise _refusal(error) from error
+    form = await read_upload_form(request)
+    try:
+        fields, upload_file = one_file(form)
+        return await run_in_threadpool(
+            library_uploads.receive_upload,
+            runtime.settings,
+            runtime.db,
+            runtime.vod_queue,
+            token,
+            code,
+            fields,
+            upload_file.filename or "",
+            upload_file.file,
+        )
+    except (NewsroomError, IngestError) as error:
+        raise _refusal(error) from error
+    finally:
+        await form.close()
+
+
+async def read_upload_form(request: Request) -> FormData:
+    """The upload's form, once its stated length is within the limit; a client that goes
+    away before the end is refused (its spooled parts are freed by Starlette)."""
     length = request.headers.get("content-length", "")
     limit = library_files.MAX_VIDEO_BYTES + (1 << 20)
     if not length.isdigit() or int(length) > limit:
         raise ApiError(413, "newsroom_media_upload_too_large", {"limit": limit // library_files.MB})
     try:
-        form = await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
+        return await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
     except ClientDisconnect:
         raise ApiError(400, "newsroom_media_incomplete") from None
-    try:
-        files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-        if len(files) != 1:
-            raise ApiError(400, "newsroom_media_no_file")
-        texts = {n: form.get(n) for n in ("kind", "title", "title_en")}
-        fields = {n: v if isinstance(v, str) else "" for n, v in texts.items()}
-        folder = library_files.incoming_dir(runtime.settings) / secrets.token_hex(12)
-        return await run_in_threadpool(
-            _receive, request, runtime, authorization, code, fields, files[0], folder
-        )
-    finally:
-        await form.close()
 
 
-def _receive(
-    request: Request,
-    runtime: Runtime,
-    authorization: str | None,
-    code: str,
-    fields: dict[str, str],
-    upload_file: UploadFile,
-    folder: Path,
-) -> dict[str, Any]:
-    try:
-        kind = library.parse_media_kind(fields["kind"])
-        name = library_files.checked_name(upload_file.filename or "")
-        titles = library.check_titles(fields["title"], fields["title_en"], name)
-    except NewsroomError as error:
-        raise _refusal(error) from error
-    folder.mkdir(parents=True)
-    try:
-        limit = (
-            library_files.MAX_VIDEO_BYTES
-            if kind is MediaKind.VIDEO
-            else library_files.MAX_IMAGE_BYTES
-        )
-        try:
-            kept = library_files.receive(upload_file.file, name, folder, limit)
-        except NewsroomError as error:
-            raise _refusal(error) from error
-        if kind is MediaKind.IMAGE:
-            return _add_image(request, runtime, authorization, code, kept, name, titles)
-        return _add_video(request, runtime, authorization, code, kept, name, titles)
-    finally:
-        library_files.discard(folder)
+def one_file(form: FormData) -> tuple[dict[str, str], UploadFile]:
+    files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+    if len(files) != 1:
+        raise NewsroomError("newsroom_media_no_file")
+    texts = {n: form.get(n) for n in ("kind", "title", "title_en", "csrf")}
+    return {n: v if isinstance(v, str) else "" for n, v in texts.items()}, files[0]
 
 
-def _add_image(
-    request: Request,
-    runtime: Runtime,
-    authorization: str | None,
-    code: str,
-    kept: Path,
-    name: str,
-    titles: Titles,
-) -> dict[str, Any]:
-    key = library.new_image_key()
-    folder = library_files.images_dir(runtime.settings, code)
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        stored = library_files.store_image(kept, name, folder / key)
-    except NewsroomError as error:
-        raise _refusal(error) from error
-    data_dir = runtime.settings.data_dir
-
-    def add(session: Session, actor: Actor) -> dict[str, Any]:
-        item = library.add_image(
-            session, actor, code, stored, key, library.relative(stored.path, data_dir),
-            titles, name, _now(),
-        )  # fmt: skip
-        return library.items_json(session, [item])[0]
-
-    try:
-        return _run(request, authorization, add)
-    except BaseException:
-        stored.path.unlink(missing_ok=True)
-        raise
-
-
-def _add_video(
-    request: Request,
-    runtime: Runtime,
-    authorization: str | None,
-    code: str,
-    kept: Path,
-    name: str,
-    titles: Titles,
-) -> dict[str, Any]:
-    target = _run(request, authorization, lambda s, _a: library.video_target(s, code, titles))
-    try:
-        asset = ingest_file(
-            runtime.settings, runtime.db, runtime.vod_queue, kept, target, move=True, filename=name
-        )
-    except IngestError as error:
-        raise _refusal(error) from error
-
-    def add(session: Session, actor: Actor) -> dict[str, Any]:
-        item = library.add_video(session, actor, code, asset.code, titles, name, _now())
-        return library.items_json(session, [item])[0]
-
-    return _run(request, authorization, add)
+def _bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "newsroom_login_required")
+    return authorization[7:].strip()
 
 
 # -- reading and deleting --------------------------------------------------------------

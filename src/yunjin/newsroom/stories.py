@@ -22,7 +22,7 @@ from yunjin.db.models import (
     NewsroomTopic,
     NewsroomVersion,
 )
-from yunjin.newsroom import library
+from yunjin.newsroom import library, live_events
 from yunjin.newsroom.content import Content, LiveEvent, changes, from_json
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, may, require
@@ -175,6 +175,10 @@ def _carry_out(session: Session, story: NewsroomStory, flow: Flow, step: Step) -
     if Effect.GO_DARK in outcome.effects:
         record["live_version"] = {"from": story.live_version, "to": None}
         story.live_version = None
+    if Effect.GO_LIVE in outcome.effects or Effect.GO_DARK in outcome.effects:
+        live = story.live_version
+        shown = None if live is None else content_of(story, version(session, story.id, live))
+        live_events.follow_publication(session, story, shown)  # a live event's channel
     if flow.publish_at != after.publish_at:
         record["publish_at"] = {"from": seconds(flow.publish_at), "to": seconds(after.publish_at)}
     before_state = story.state
@@ -346,12 +350,16 @@ def _gate(actor: Actor, action: Action, tenant: TenantRef, flow: Flow) -> None:
 def _check_references(
     session: Session, tenant_code: str, content: Content, before: Content | None
 ) -> None:
-    """What the content points at must exist: a live event's channel; its video and
-    images must be the centre's own (its media library, or a tip's video)."""
+    """What the content points at must exist: a live event's channel, of the lineup (a
+    temporary one is a story's own); its video and images must be the centre's own (its
+    media library, or a tip's video)."""
     library.check_attachments(session, tenant_code, content, before)
-    if isinstance(content.details, LiveEvent):
+    if isinstance(content.details, LiveEvent) and content.details.channel:
         channel = content.details.channel
-        if session.scalar(select(Channel.id).where(Channel.tvg_id == channel)) is None:
+        found = select(Channel.id).where(
+            Channel.tvg_id == channel, Channel.event_story_id.is_(None)
+        )
+        if session.scalar(found) is None:
             raise NewsroomError("newsroom_channel_not_found", channel=channel)
 
 

@@ -23,6 +23,7 @@ from yunjin.db.models import (
 )
 from yunjin.newsroom.content import KIND_LABELS, Kind
 from yunjin.newsroom.errors import NewsroomError
+from yunjin.newsroom.live_events import public_details
 from yunjin.newsroom.permissions import Actor, may, require
 from yunjin.newsroom.stories import audit, seconds, version
 from yunjin.newsroom.syndication import (
@@ -262,7 +263,7 @@ def public_json(
         "summary": row.summary,
         "image": row.images[0] if row.images else None,
         "video_asset": row.video_asset,
-        "details": row.details,
+        "details": public_details(story.id, row.details),
         "published_at": seconds(since),
         "version": row.number,
     }

@@ -80,7 +80,7 @@ def guide_grid(
     from_ms = start * 1000
     if abs(from_ms - now_ms) > 60 * 86_400_000:
         raise ApiError(400, "bad_time", {"value": start, "reason": "more than 60 days away"})
-    channels = sorted(runtime.channels.values(), key=lambda c: c.number)
+    channels = runtime.lineup()
     with runtime.db.session() as session:
         entries = programmes_between(
             session, [c.tvg_id for c in channels], from_ms, from_ms + hours * HOUR_MS

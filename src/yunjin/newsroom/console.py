@@ -13,7 +13,7 @@ zone desk's recommendations, staff and planning.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -24,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from yunjin.api.deps import runtime_of
 from yunjin.db.models import Channel, NewsroomStory, NewsroomTip, NewsroomTopic
 from yunjin.i18n import both
+from yunjin.newsroom import library, stories
 from yunjin.newsroom import staff as accounts
-from yunjin.newsroom import stories
 from yunjin.newsroom.console_forms import (
     FIELDS,
     content_from_form,
@@ -299,7 +299,19 @@ def _editor(
         categories=[c.value for c in ServiceCategory],
         channels=[tuple(row) for row in channels],
         topics=[tuple(row) for row in from_topics],
+        **_library_choices(session, visit, code, kind),
     )
+
+
+def _library_choices(session: Session, visit: Visit, code: str, kind: Kind) -> dict[str, Any]:
+    """The centre's videos and images a news story may attach (its library)."""
+    if kind is not Kind.NEWS:
+        return {"videos": [], "images": []}
+    items = library.items_json(session, library.items_of(session, visit.actor, code))
+    return {
+        "videos": [i for i in items if i["kind"] == "video"],
+        "images": [i for i in items if i["kind"] == "image"],
+    }
 
 
 @router.get(f"{PATH}/centres/{{code}}/stories/new")

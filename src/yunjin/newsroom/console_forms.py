@@ -51,6 +51,18 @@ def _images(text: str) -> tuple[Image, ...]:
     return tuple(found)
 
 
+def _images_of(form: dict[str, str]) -> tuple[Image, ...]:
+    """The lines of the images field, then the library images ticked (``pick_{id}``, their
+    address the value), each address once."""
+    found = list(_images(form.get("images", "")))
+    known = {image.url for image in found}
+    for name, value in form.items():
+        if name.startswith("pick_") and value.strip() and value.strip() not in known:
+            found.append(Image(value.strip()))
+            known.add(value.strip())
+    return tuple(found)
+
+
 def content_from_form(kind: Kind, form: dict[str, str], timezone: str) -> Content:
     details: dict[str, Any] = {}
     if kind is Kind.NOTICE:
@@ -70,7 +82,7 @@ def content_from_form(kind: Kind, form: dict[str, str], timezone: str) -> Conten
         title=form.get("title", ""),
         summary=form.get("summary", ""),
         body_html=form.get("body_html", ""),
-        images=_images(form.get("images", "")) if kind is Kind.NEWS else (),
+        images=_images_of(form) if kind is Kind.NEWS else (),
         video_asset=video or None,
         details=details,
     )

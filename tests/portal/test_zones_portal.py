@@ -55,7 +55,11 @@ def zones(portal_server: Server) -> dict[str, int]:
     db = Database(load_settings(data_dir=data).database)
     try:
         demo.ensure_demo_newsroom(
-            db, datetime.now(UTC), live_channel=LIVE_CHANNEL, video_asset=found.group(1)
+            db,
+            datetime.now(UTC),
+            live_channel=LIVE_CHANNEL,
+            video_asset=found.group(1),
+            event_source=demo.EVENT_SOURCE,  # Wuhou's event, on a temporary channel
         )
     finally:
         db.close()
@@ -64,6 +68,7 @@ def zones(portal_server: Server) -> dict[str, int]:
         "news": _story_id(base, demo.JINJIANG, "锦江区今冬供暖启动"),
         "notice": _story_id(base, demo.JINJIANG, "关于做好 2026 年冬季供暖工作的通告"),
         "service": _story_id(base, demo.JINJIANG, "锦江区人民医院预约挂号"),
+        "event": _story_id(base, demo.WUHOU, demo.EVENT_TITLE),
     }
     video = f"{base}/api/v1/zones/{demo.JINJIANG}/stories/{ids['news']}/video"
     wait_for(
@@ -164,6 +169,29 @@ def test_news_by_keys_a_live_event_and_a_video(tv: Any, zones: dict[str, int], s
     _title_is(tv, "#zones-title", "四川省融媒体")
     _press(tv, "Escape")
     _screen_is(tv, "home")
+
+
+def test_a_live_event_on_its_own_channel_plays_without_its_package(
+    tv: Any, portal_server: Server, zones: dict[str, int], shots: Path
+) -> None:
+    """Wuhou's event is on a temporary channel: in no package of the box's household and in
+    no guide, it plays live from the story all the same (ADR 0025)."""
+    channel = f"event-{zones['event']}"
+    portal_server.wait_segments(channel, 3)  # the server's catalog follow records it
+    listed = tv.evaluate("window.yunjin.state.channels.map((c) => c.id)")
+    assert listed
+    assert channel not in listed
+    _open_zone_tile(tv, 1)  # 新闻
+    _into(tv, demo.CHENGDU, "成都市融媒体中心")
+    _into(tv, demo.WUHOU, "武侯区融媒体中心")
+    assert _focus_item(tv, "live_event") == demo.EVENT_TITLE
+    _press(tv, "Enter")
+    _screen_is(tv, "zoneStory")
+    tv.wait_for_selector("#zs-action.focused")
+    assert "活动直播" in (tv.text_content("#zs-action") or "")
+    _press(tv, "Enter")
+    _playing(tv, channel, "live")
+    tv.screenshot(path=shots / "tv-zones-event-channel.png")
 
 
 def test_a_notice_pages_down_at_ten_feet(tv: Any, zones: dict[str, int], shots: Path) -> None:
@@ -281,6 +309,20 @@ def test_the_phone_reads_the_zones_by_touch(
     )
     assert page.text_content("#np-channel") == "锦江区今冬供暖启动"
     page.screenshot(path=shots / "m-zones-video.png")
+    page.evaluate("window.yunjin.player.stop()")
+    # Wuhou's event on its own channel: this household has no package at all
+    channel = f"event-{zones['event']}"
+    portal_server.wait_segments(channel, 3)
+    page.goto(f"{portal_server.base}/m#story={demo.WUHOU}/{zones['event']}")
+    page.wait_for_function(
+        "t => document.getElementById('mz-title')?.textContent === t",
+        arg=demo.EVENT_TITLE,
+        timeout=WAIT_MS,
+    )
+    assert "活动直播" in (page.text_content("#mz-facts") or "")
+    page.tap("#mz-actions button[data-action='live']")
+    _playing(page, channel, "live")
+    assert page.text_content("#np-channel") == demo.EVENT_TITLE
     page.evaluate("window.yunjin.player.stop()")
     # the TV's QR code for a notice: its link opens the story on the phone
     page.goto(f"{portal_server.base}/m#story={demo.JINJIANG}/{zones['notice']}")

@@ -30,6 +30,8 @@ const STRINGS = {
   zonePlayVideo: ["播放视频", "Play the video"],
   zoneWatchLive: ["观看直播 {channel}", "Watch {channel} live"],
   zoneNoChannel: ["该直播频道暂不可用", "This live channel is not available"],
+  zoneEventChannel: ["活动直播", "the event's own channel"],
+  zoneWatchReplay: ["观看回放", "Watch the recording"],
   zoneLiveNow: ["直播中", "Live now"],
   zoneLiveLater: ["未开始", "Starts later"],
   zoneLiveEnded: ["已结束", "Ended"],

@@ -7,11 +7,12 @@ import { ApiError } from "./api.js";
 import { t, pick, language } from "./i18n.js";
 import { clock, dayLabel } from "./time.js";
 import {
-  GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, frontPage, kindLabel, liveState, placesOf,
-  storiesIn, validity, zonePage, zoneStory,
+  GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, eventChannelName, frontPage, kindLabel, liveState,
+  placesOf, storiesIn, validity, watchLabel, zonePage, zoneStory,
 } from "./zones-shared.js";
 
-// ctx: {$, el, api, player, say(message), errorText, playLive(channelId) → bool, channelName(id)}
+// ctx: {$, el, api, player, say(message), errorText, playLive(channelId, story) → bool,
+//       channelName(id)}; playLive plays a live event's own temporary channel from its story
 export function createPhoneZones(ctx) {
   const { $, el, api, player, say, errorText, playLive, channelName } = ctx;
   const state = { trail: [], group: "news", story: null };
@@ -91,7 +92,7 @@ export function createPhoneZones(ctx) {
     const d = story.details || {};
     if (story.kind === "notice") return [d.issuing_body, d.document_number].filter(Boolean).join(" · ");
     if (story.kind === "service") return [categoryLabel(d.category), d.phone || d.address].filter(Boolean).join(" · ");
-    if (story.kind === "live_event") return `${channelName(d.channel)} · ${t(liveState(d))}`;
+    if (story.kind === "live_event") return `${eventChannelName(d, channelName)} · ${t(liveState(d))}`;
     const parts = [pick(story.from?.name), dayLabel(story.published_at * 1000)];
     if (story.video_asset) parts.push(`▶ ${t("zoneVideo")}`);
     if (story.recommended) parts.push(t("zoneRecommended"));
@@ -124,8 +125,8 @@ export function createPhoneZones(ctx) {
       actions.append(button(`▶ ${t("zonePlayVideo")}`, "video", () => playVideo(zone, id)));
     }
     if (story.kind === "live_event") {
-      const label = `▶ ${t("zoneWatchLive", { channel: channelName(d.channel) })}`;
-      actions.append(button(label, "live", () => playLive(d.channel) || say(t("zoneNoChannel"))));
+      const label = watchLabel(d, channelName);
+      actions.append(button(label, "live", () => playLive(d.channel, story) || say(t("zoneNoChannel"))));
     }
     if (d.phone) actions.append(link(t("zoneCall", { phone: d.phone }), `tel:${d.phone}`, false));
     if (d.link) actions.append(link(t("zoneOpenLink"), d.link, true));
@@ -149,7 +150,7 @@ export function createPhoneZones(ctx) {
     }
     if (story.kind === "live_event") {
       const when = `${dayLabel(d.starts_at * 1000)} ${clock(d.starts_at * 1000)}–${clock(d.ends_at * 1000)}`;
-      return [["zoneChannel", channelName(d.channel)], ["zoneWhen", when], ["zoneState", t(liveState(d))]];
+      return [["zoneChannel", eventChannelName(d, channelName)], ["zoneWhen", when], ["zoneState", t(liveState(d))]];
     }
     return [];
   }

@@ -4,6 +4,7 @@ import { t, pick, translate, language, setLanguage } from "./i18n.js";
 import { Player } from "./player.js";
 import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
 import { createPhoneZones } from "./m-zones.js";
+import { eventChannel, eventRequest } from "./zones-shared.js";
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -25,6 +26,13 @@ function el(tag, className, text) {
 
 function errorText(error) {
   return error instanceof ApiError ? error.localized() : String(error.message || error);
+}
+
+// live events' temporary channels played from 资讯: in no lineup, known while they play
+const eventChannels = new Map();
+
+function channelById(id) {
+  return state.channels.find((c) => c.id === id) || eventChannels.get(id);
 }
 
 function programmeAt(channel, ms) {
@@ -77,8 +85,8 @@ function nowPlaying() {
     $("btn-rewind").disabled = $("btn-forward").disabled = false;
     return;
   }
-  const channel = state.channels.find((c) => c.id === playing?.channel);
-  $("np-channel").textContent = channel ? `${channel.number} ${pick(channel.name)}` : "";
+  const channel = channelById(playing?.channel);
+  $("np-channel").textContent = channel ? `${channel.number} ${pick(channel.name)}`.trim() : "";
   $("np-mode").textContent = playing ? t(player.paused ? "paused" : playing.mode) : "";
   const p = programmeAt(channel, player.position() ?? Date.now());
   $("np-title").textContent = p ? `${pick(p.titles, p.title)} ${clock(p.start * 1000)}–${clock(p.stop * 1000)}` : "";
@@ -320,7 +328,12 @@ async function showTitle(code) {
 const zones = createPhoneZones({
   $, el, api, player, errorText,
   say: (message) => ($("message").textContent = message),
-  playLive: (id) => {
+  playLive: (id, story) => {
+    if (story?.details?.temporary) {
+      eventChannels.set(id, eventChannel(story));
+      play(eventRequest(story.details)).then(() => scrollTo({ top: 0, behavior: "smooth" }));
+      return true;
+    }
     const channel = state.channels.find((c) => c.id === id);
     if (channel) playLive(channel).then(() => scrollTo({ top: 0, behavior: "smooth" }));
     return Boolean(channel);
@@ -471,7 +484,7 @@ $("btn-forward").addEventListener("click", () => player.seekBy(30));
 $("btn-live").addEventListener("click", () => player.goLive());
 $("btn-startover").addEventListener("click", () => {
   const playing = player.current;
-  const channel = state.channels.find((c) => c.id === playing?.channel);
+  const channel = channelById(playing?.channel);
   const p = programmeAt(channel, player.position() ?? Date.now());
   if (p) play({ channel: channel.id, mode: "startover", start: p.start, programmeStart: p.start * 1000 });
 });

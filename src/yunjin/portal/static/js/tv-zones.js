@@ -4,8 +4,8 @@
 import { t, pick } from "./i18n.js";
 import { clock, dayLabel } from "./time.js";
 import {
-  GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, frontPage, kindLabel, liveState, placesOf,
-  storiesIn, validity, zonePage, zoneStory,
+  GROUPS, GROUP_ORDER, bodyNodes, categoryLabel, eventChannelName, frontPage, kindLabel, liveState,
+  placesOf, storiesIn, validity, watchLabel, zonePage, zoneStory,
 } from "./zones-shared.js";
 import { createWatch } from "./tv-watch.js";
 
@@ -14,7 +14,8 @@ const LINE_PX = 42; // one line of a story's body (tv.css keeps every line on th
 
 const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
 
-// ctx: {$, el, api, player, open, back, toast, errorText, tune(channelId) → bool, channelName(id)}
+// ctx: {$, el, api, player, open, back, toast, errorText, tune(channelId, story) → bool,
+//       channelName(id)}; tune plays a live event's own temporary channel from its story
 export function createZones(ctx) {
   const { $, el, api, player, open, back, toast, errorText, tune, channelName } = ctx;
 
@@ -24,7 +25,7 @@ export function createZones(ctx) {
     if (story.kind === "service") return [categoryLabel(d.category), d.phone || d.address].filter(Boolean).join(" · ");
     if (story.kind === "live_event") {
       const when = `${clock(d.starts_at * 1000)}–${clock(d.ends_at * 1000)}`;
-      return `${channelName(d.channel)} · ${when} · ${t(liveState(d))}`;
+      return `${eventChannelName(d, channelName)} · ${when} · ${t(liveState(d))}`;
     }
     const parts = [pick(story.from?.name), dayLabel(story.published_at * 1000)];
     if (story.video_asset) parts.push(`▶ ${t("zoneVideo")}`);
@@ -226,7 +227,7 @@ export function createZones(ctx) {
       if (s.kind === "news" && s.video_asset) return { label: `▶ ${t("zonePlayVideo")}`, run: () => this.playVideo() };
       if (s.kind === "live_event") {
         const d = s.details;
-        return { label: `▶ ${t("zoneWatchLive", { channel: channelName(d.channel) })}`, run: () => tune(d.channel) || toast(t("zoneNoChannel")) };
+        return { label: watchLabel(d, channelName), run: () => tune(d.channel, s) || toast(t("zoneNoChannel")) };
       }
       return null;
     },
@@ -242,7 +243,7 @@ export function createZones(ctx) {
       }
       if (s.kind === "live_event") {
         const when = `${dayLabel(d.starts_at * 1000)} ${clock(d.starts_at * 1000)}–${clock(d.ends_at * 1000)}`;
-        return [["zoneChannel", channelName(d.channel)], ["zoneWhen", when], ["zoneState", t(liveState(d))]];
+        return [["zoneChannel", eventChannelName(d, channelName)], ["zoneWhen", when], ["zoneState", t(liveState(d))]];
       }
       return [];
     },

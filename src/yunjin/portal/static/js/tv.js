@@ -6,6 +6,7 @@ import { Player } from "./player.js";
 import { clock, dayLabel, duration, localMidnight, setZone } from "./time.js";
 import { createVod } from "./tv-vod.js";
 import { createZones } from "./tv-zones.js";
+import { eventChannel, eventRequest } from "./zones-shared.js";
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600000;
@@ -35,8 +36,11 @@ function channelByNumber(number) {
   return state.channels.find((c) => c.number === number);
 }
 
+// live events' temporary channels played from a zone: in no lineup, known while they play
+const eventChannels = new Map();
+
 function channelById(id) {
-  return state.channels.find((c) => c.id === id);
+  return state.channels.find((c) => c.id === id) || eventChannels.get(id);
 }
 
 function programmeAt(channel, ms) {
@@ -855,7 +859,12 @@ const vod = createVod({
 
 const centres = createZones({
   $, el, api, player, open, back, toast, errorText,
-  tune: (id) => {
+  tune: (id, story) => {
+    if (story?.details?.temporary) {
+      eventChannels.set(id, eventChannel(story));
+      playRequest(eventRequest(story.details));
+      return true;
+    }
     const channel = channelById(id);
     if (channel) tune(channel);
     return Boolean(channel);

@@ -67,6 +67,33 @@ export function validity(details) {
   return t("zoneValidRange", { from: details.valid_from, to: details.valid_to });
 }
 
+// A live event on a temporary channel of its own (details.temporary, ADR 0025) is in no
+// lineup and no guide: the portals know it from its story — its title, and one programme,
+// the event itself. It plays live while on, and afterwards its recording from the start.
+export function eventChannel(story) {
+  const d = story.details;
+  const programme = { channel: d.channel, start: d.starts_at, stop: d.ends_at, title: story.title };
+  const name = { "zh-CN": story.title, en: story.title };
+  return { id: d.channel, number: "", name, programmes: [programme], catchup_days: 7 };
+}
+
+export function eventRequest(details, now = Date.now()) {
+  const request = { channel: details.channel, programmeStart: details.starts_at * 1000 };
+  if (now < details.ends_at * 1000) return { ...request, mode: "live" };
+  return { ...request, mode: "catchup", start: details.starts_at, duration: details.ends_at - details.starts_at };
+}
+
+// What a live event's channel is called: a lineup channel by its number and name.
+export function eventChannelName(details, channelName) {
+  return details.temporary ? t("zoneEventChannel") : channelName(details.channel);
+}
+
+// The button's words: a temporary channel's event that has ended plays its recording.
+export function watchLabel(details, channelName) {
+  const ended = details.temporary && liveState(details) === "zoneLiveEnded";
+  return `▶ ${t(ended ? "zoneWatchReplay" : "zoneWatchLive", { channel: eventChannelName(details, channelName) })}`;
+}
+
 export function liveState(details, now = Date.now()) {
   if (now < details.starts_at * 1000) return "zoneLiveLater";
   if (now >= details.ends_at * 1000) return "zoneLiveEnded";

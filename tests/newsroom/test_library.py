@@ -82,6 +82,12 @@ def test_bad_uploads_are_refused_with_nothing_left(
         400,
         "newsroom_media_bad_kind",
     )
+    for titles, code in (
+        ({"title_en": "x" * 201}, "newsroom_text_too_long"),  # the column holds 200
+        ({"title": "<b>锅炉</b>"}, "newsroom_plain_text_markup"),
+    ):
+        answer = room.upload("lina", JINJIANG, "image", jpeg(), "t.jpg", **titles)
+        assert _refused(answer) == (400, code), titles
     assert _counts(room) == before
     # the English wording, as a client asking for it reads it
     answer = room.client.request(

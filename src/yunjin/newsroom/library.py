@@ -37,7 +37,7 @@ from yunjin.db.models import (
     VodJob,
 )
 from yunjin.i18n import register
-from yunjin.newsroom.content import MAX_FIELD, Content, plain
+from yunjin.newsroom.content import Content, plain
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.library_files import StoredImage
 from yunjin.newsroom.permissions import Actor, may, require
@@ -112,7 +112,7 @@ class Titles:
 def check_titles(title_zh: str, title_en: str, fallback: str) -> Titles:
     """Plain-text titles; the Chinese one defaults to the file's name."""
     zh = plain(title_zh or fallback, "title", MAX_TITLE) or fallback[:MAX_TITLE]
-    return Titles(zh, plain(title_en, "title_en", MAX_FIELD))
+    return Titles(zh, plain(title_en, "title_en", MAX_TITLE))
 
 
 # -- adding ----------------------------------------------------------------------------

@@ -165,6 +165,9 @@ async def ensure_demo_newsroom(runtime: Runtime) -> None:
         tip_from=DEMO_ACCOUNT,
         event_source=newsroom_demo.EVENT_SOURCE,
     )
+    await asyncio.to_thread(
+        newsroom_demo.ensure_library_image, settings, runtime.db, datetime.now(UTC)
+    )
 
 
 def print_newsroom(settings: Settings, console: Console) -> None:

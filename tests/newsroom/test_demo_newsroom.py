@@ -17,6 +17,7 @@ from yunjin.db.models import (
     Channel,
     NewsroomAudit,
     NewsroomGrant,
+    NewsroomMedia,
     NewsroomStaff,
     NewsroomStory,
     NewsroomTip,
@@ -104,6 +105,25 @@ def test_the_demo_newsroom_is_there_once(db: Database) -> None:
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(NewsroomStory)) == stories
         assert session.scalar(select(func.count()).select_from(NewsroomStaff)) == people
+
+
+def test_a_picture_in_jinjiangs_library_once(db: Database, tmp_path: Path) -> None:
+    demo.ensure_demo_newsroom(db, NOW, live_channel=None, video_asset="nrclip01")
+    settings = load_settings(data_dir=tmp_path / "data")
+    assert demo.ensure_library_image(settings, db, NOW)
+    assert not demo.ensure_library_image(settings, db, NOW)  # a restart adds nothing
+    with db.session() as session:
+        items = session.scalars(select(NewsroomMedia).order_by(NewsroomMedia.id)).all()
+        assert [(i.tenant_code, i.kind) for i in items] == [
+            (demo.JINJIANG, "video"),  # the clip
+            (demo.JINJIANG, "image"),
+        ]
+        picture = items[1]
+    assert picture.content_type == "image/jpeg"
+    assert (picture.width, picture.height) == (960, 540)
+    assert picture.image_path is not None
+    assert (settings.data_dir / picture.image_path).is_file()
+    assert not any((settings.data_dir / "newsroom" / "library" / "incoming").iterdir())
 
 
 def test_without_a_channel_there_is_no_live_event(db: Database) -> None:

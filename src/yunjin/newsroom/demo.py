@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ from yunjin.db.models import (
     VodCategory,
     VodTitle,
 )
-from yunjin.newsroom import library, polls, stories, tips, zones
+from yunjin.newsroom import library, library_files, polls, stories, tips, zones
 from yunjin.newsroom.citizens import address_key, citizen
 from yunjin.newsroom.content import Kind, check_content
 from yunjin.newsroom.permissions import Actor
@@ -188,6 +189,51 @@ def _library_clip(session: Session, asset_code: str, now: datetime) -> bool:
     reporter = _actor(session, JINJIANG, "reporter")
     library.add_video(session, reporter, JINJIANG, asset_code, titles, "nr-heating.mp4", now)
     return True
+
+
+def ensure_library_image(settings: Settings, db: Database, now: datetime) -> bool:
+    """A generated picture in Jinjiang's media library beside the clip (once), taken in as
+    an upload is: checked and re-encoded by ``library_files``, added by its reporter."""
+    with db.session() as session:
+        found = session.scalar(
+            select(NewsroomMedia.id).where(
+                NewsroomMedia.tenant_code == JINJIANG, NewsroomMedia.kind == "image"
+            )
+        )
+    if found is not None:
+        return False
+    folder = library_files.incoming_dir(settings) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        source = folder / "heating.png"
+        _draw_heating(source)
+        key = library.new_image_key()
+        target = library_files.images_dir(settings, JINJIANG)
+        target.mkdir(parents=True, exist_ok=True)
+        stored = library_files.store_image(source, source.name, target / key)
+        path = library.relative(stored.path, settings.data_dir)
+        titles = library.Titles("锦江区供暖示意图", "Jinjiang's heating (illustration)")
+        with db.session() as session:
+            reporter = _actor(session, JINJIANG, "reporter")
+            library.add_image(
+                session, reporter, JINJIANG, stored, key, path, titles, source.name, now
+            )
+    finally:
+        library_files.discard(folder)
+    return True
+
+
+def _draw_heating(path: Path) -> None:
+    """Radiators under a warm sky: shapes only, no font needed."""
+    image = Image.new("RGB", (960, 540), (250, 236, 214))
+    draw = ImageDraw.Draw(image)
+    for row in range(12):  # a warm gradient
+        draw.rectangle((0, row * 25, 960, row * 25 + 25), fill=(250, 200 - row * 8, 150 - row * 6))
+    for left in range(120, 840, 180):  # radiators
+        draw.rounded_rectangle((left, 330, left + 130, 470), 12, fill=(196, 54, 44))
+        for fin in range(left + 15, left + 125, 22):
+            draw.line((fin, 345, fin, 455), fill=(240, 240, 240), width=6)
+    image.save(path, "PNG")
 
 
 def _poll(session: Session, now: datetime) -> bool:

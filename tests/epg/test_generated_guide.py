@@ -1,4 +1,5 @@
-"""A generated guide stores exactly the rows it stored before the import was made parallel.
+"""A generated guide stores exactly the rows it stored before the import was made parallel,
+whether it is read whole or cut into pieces read by several processes.
 
 ``resources/generated_guide_import.json`` holds the report and a digest of every stored
 programme (all columns but the id) as the single-process importer of commit 1db91ac left
@@ -12,8 +13,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.epg.guides import add_our_channels, generated_guide, stored_programmes
 from yunjin.db.engine import Database
+from yunjin.epg import reader
 from yunjin.epg.importer import import_guide
 from yunjin.live.channels import list_channels
 
@@ -22,7 +26,13 @@ EXPECTED = json.loads(
 )
 
 
-def test_the_stored_rows_and_report_are_as_before(database_url: str) -> None:
+@pytest.mark.parametrize("piece", [None, 2048], ids=["whole", "in-pieces"])
+def test_the_stored_rows_and_report_are_as_before(
+    database_url: str, piece: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if piece is not None:  # cut into about 200 pieces read by three workers
+        monkeypatch.setattr(reader, "PIECE", piece)
+        monkeypatch.setattr(reader, "WORKERS", 3)
     db = Database(database_url)
     add_our_channels(db)
     with db.session() as session:

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.epg.guides import generated_guide
 from tests.helpers import wait_for
 from yunjin.epg import reader
 from yunjin.epg.reader import GuideReaderError, read_guide
+from yunjin.epg.stored import ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError
 
 GUIDE = (
@@ -55,34 +57,43 @@ def test_channels_and_programmes_come_in_document_order() -> None:
     entries, issues = _read(GUIDE)
     assert entries == [
         XmltvChannel("a.cn", ("A",)),
-        [
+        ProgrammeBatch(
+            [("a.cn", 2)],
+            (1_795_651_200_000, 1_795_654_800_000),
+            (1_795_654_800_000, None),
             (
-                "a.cn",
-                1_795_651_200_000,
-                1_795_654_800_000,
-                (("zh", "新闻"),),
-                (("zh", "D"),),
-                "",
-                ("News", "Local"),
-                "",
-                "",
+                ("新闻", "Open"),
+                ("新闻", "open"),
+                ("", ""),
+                ("D", ""),
+                ("News, Local", ""),
+                ("", ""),
+                ("", ""),
+                ('{"zh": "新闻"}', '{"": "Open"}'),
+                ('{"zh": "D"}', "{}"),
             ),
-            ("a.cn", 1_795_654_800_000, None, (("", "Open"),), (), "", (), "", ""),
-        ],
+        ),
         XmltvChannel("b.cn", ("B",)),
-        [("b.cn", 1_795_651_200_000, 1_795_654_800_000, (("", "B1"),), (), "", (), "", "")],
+        ProgrammeBatch(
+            [("b.cn", 1)],
+            (1_795_651_200_000,),
+            (1_795_654_800_000,),
+            (("B1",), ("b1",), ("",), ("",), ("",), ("",), ("",), ('{"": "B1"}',), ("{}",)),
+        ),
     ]
     assert issues.counts == {"bad programme time": 1}
 
 
-def test_programmes_come_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "BATCH", 1)  # read by the child from this module
+def test_programmes_of_several_channels_come_in_one_batch_with_their_runs() -> None:
     body = "".join(
-        f'<programme channel="a.cn" start="2026112608{minute:02d}00"><title>T</title></programme>'
-        for minute in range(5)
+        f'<programme channel="{channel}" start="2026112608{minute:02d}00"><title>T</title>'
+        "</programme>"
+        for channel, minute in [("a", 0), ("a", 1), ("b", 2), ("a", 3), ("a", 4)]
     )
     entries, _issues = _read(f"<tv>{body}</tv>".encode())
-    assert [len(batch) for batch in entries if isinstance(batch, list)] == [5]
+    assert [entry.runs for entry in entries if isinstance(entry, ProgrammeBatch)] == [
+        [("a", 2), ("b", 1), ("a", 2)]
+    ]
 
 
 def test_a_broken_document_raises_the_parsers_error(
@@ -93,7 +104,11 @@ def test_a_broken_document_raises_the_parsers_error(
     assert children[0].returncode is not None
 
 
-def test_a_stream_that_fails_raises_its_own_error(children: list[subprocess.Popen[bytes]]) -> None:
+def test_a_stream_that_fails_raises_its_own_error(
+    children: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "PIECE", 64)  # the failure comes while the workers read
+
     class Failing(io.BytesIO):
         def read(self, size: int | None = -1) -> bytes:
             if self.tell() > 100:
@@ -102,7 +117,8 @@ def test_a_stream_that_fails_raises_its_own_error(children: list[subprocess.Pope
 
     with pytest.raises(OSError, match="disk on fire"):
         _read_stream(Failing(GUIDE))
-    assert children[0].returncode is not None
+    assert children
+    assert all(child.returncode is not None for child in children)
 
 
 def _read_stream(stream: io.BytesIO) -> list[object]:
@@ -110,7 +126,7 @@ def _read_stream(stream: io.BytesIO) -> list[object]:
         return list(entries)
 
 
-def test_a_failing_child_raises_with_its_last_words(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_worker_raises_with_its_last_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader, "_CHILD", "import sys; sys.exit('the reader fell over')")
     with pytest.raises(GuideReaderError, match="the reader fell over"):
         _read(GUIDE)
@@ -158,3 +174,109 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+class _Unseekable(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of about 2 kB, read by three workers."""
+    monkeypatch.setattr(reader, "PIECE", 2048)
+    monkeypatch.setattr(reader, "WORKERS", 3)
+
+
+def _flat(entries: list[object]) -> list[object]:
+    """Channels, and each programme as a row: batches may be cut differently."""
+    flat: list[object] = []
+    for entry in entries:
+        if not isinstance(entry, ProgrammeBatch):
+            flat.append(entry)
+            continue
+        channels = [channel for channel, count in entry.runs for _ in range(count)]
+        flat.extend(zip(channels, entry.starts, entry.stops, *entry.texts, strict=True))
+    return flat
+
+
+def _whole(document: bytes) -> tuple[list[object], ParseIssues]:
+    """As one worker reads it: the stream cannot seek, so it is never cut."""
+    issues = ParseIssues()
+    with read_guide(_Unseekable(document), issues) as entries:
+        return _flat(list(entries)), issues
+
+
+def _in_pieces(document: bytes) -> tuple[list[object], ParseIssues]:
+    entries, issues = _read(document)
+    return _flat(entries), issues
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_guide_cut_into_pieces_reads_as_one_parser_reads_it(
+    children: list[subprocess.Popen[bytes]],
+) -> None:
+    document = generated_guide()
+    whole, whole_issues = _whole(document)
+    assert len(children) == 1
+    pieces, issues = _in_pieces(document)
+    assert len(children) == 4  # three more, each given many pieces
+    assert pieces == whole
+    assert (issues.counts, issues.examples) == (whole_issues.counts, whole_issues.examples)
+    assert list(issues.counts) == list(whole_issues.counts)  # first seen first
+
+
+def _programmes(count: int, channel: str = "a.cn") -> bytes:
+    return b"".join(
+        f'<programme channel="{channel}" start="20261126{n // 60:02d}{n % 60:02d}00">'
+        f"<title>P{n}</title></programme>\n".encode()
+        for n in range(count)
+    )
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize(
+    "document",
+    [
+        # a cut falls inside a comment that began more than split.WINDOW bytes before it
+        b"<tv>"
+        + _programmes(40)
+        + b"<!-- "
+        + b"x" * 5000
+        + _programmes(60, "old.cn")
+        + b"-->"
+        + _programmes(300, "b.cn")
+        + b"</tv>",
+        # programmes one level deeper than the root's children
+        b"<tv><group>" + _programmes(200) + b"</group>" + _programmes(200, "b.cn") + b"</tv>",
+    ],
+    ids=["long-comment", "nested"],
+)
+def test_when_a_cut_was_wrong_the_guide_is_read_again_whole(
+    document: bytes, children: list[subprocess.Popen[bytes]]
+) -> None:
+    whole, _issues = _whole(document)
+    pieces, _issues = _in_pieces(document)
+    assert pieces == whole
+    assert len(children) == 1 + 3 + 1  # the one reading whole, three, then one again
+    assert all(child.returncode is not None for child in children)
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_broken_guide_in_pieces_fails_with_the_error_one_parser_gives() -> None:
+    document = generated_guide()
+    broken = document[: len(document) * 2 // 3]
+    with pytest.raises(XmltvError) as whole:
+        _whole(broken)
+    with pytest.raises(XmltvError) as pieces:
+        _in_pieces(broken)
+    assert str(pieces.value) == str(whole.value)
+    assert str(pieces.value).startswith("line ")
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("encoding", ["GB18030", "UTF-16"])
+def test_guides_in_other_encodings_read_the_same(encoding: str) -> None:
+    document = generated_guide()
+    text = document.decode().replace('encoding="UTF-8"', f'encoding="{encoding}"')
+    assert _in_pieces(text.encode(encoding)) == _in_pieces(document)

@@ -13,31 +13,23 @@ import gzip
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import le, lt
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, Text, delete, insert, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import EpgChannelMap, EpgStaging, Programme
-from yunjin.epg.guide import schedule
 from yunjin.epg.normalise import fold
 from yunjin.epg.reader import read_guide
-from yunjin.epg.stored import (
-    CHANNEL,
-    PROGRAMME_COLUMNS,
-    START,
-    STOP,
-    ProgrammeFields,
-    programme_fields,
-    stored_row,
-)
+from yunjin.epg.stored import PROGRAMME_COLUMNS, TEXT_COLUMNS, ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel
 from yunjin.live.channels import ChannelView
 
@@ -142,7 +134,7 @@ def import_guide(
     import_id = uuid.uuid4().hex
     resolved: dict[str, str | None] = {}
     current: str | None = None
-    run: list[ProgrammeFields] = []  # the programmes of ``current`` read so far
+    run = _Run()  # the programmes of ``current`` read so far
     written: dict[str, tuple[int, int]] = {}  # channel -> window this import replaced
     late: set[str] = set()  # channels that came back after their run was written
     staged: list[dict[str, Any]] = []
@@ -160,26 +152,30 @@ def import_guide(
             report.programmes_read += len(entry)
             if progress is not None:
                 progress()
-            for guide_id, group in groupby(entry, key=itemgetter(CHANNEL)):
+            first = 0
+            for guide_id, count in entry.runs:
+                last = first + count
                 if guide_id not in resolved:
                     resolved[guide_id] = matcher.match(guide_id)
                     if resolved[guide_id] is None:
                         report.unmatched.setdefault(guide_id, "")
                 target = resolved[guide_id]
                 if target is None:
-                    report.programmes_of_unmatched_channels += sum(1 for _ in group)
+                    report.programmes_of_unmatched_channels += count
                 elif target == current:
-                    run.extend(group)
+                    run.add(entry, first, last)
                 elif target in written:
                     late.add(target)  # an ungrouped guide: merge at the end
-                    staged.extend(_staged(import_id, target, fields) for fields in group)
+                    staged.extend(_staged(import_id, target, entry, first, last))
                     if len(staged) >= BATCH:
                         session.execute(insert(STAGING), staged)
                         staged.clear()
                 else:
                     if current is not None:
                         written[current] = _replace(session, current, run, report)
-                    current, run = target, list(group)
+                    current, run = target, _Run()
+                    run.add(entry, first, last)
+                first = last
     if current is not None:
         written[current] = _replace(session, current, run, report)
     if staged:
@@ -191,88 +187,129 @@ def import_guide(
     return report
 
 
-def _staged(import_id: str, channel_id: str, fields: ProgrammeFields) -> dict[str, Any]:
-    return {
-        "import_id": import_id,
-        "channel_id": channel_id,
-        "start_ms": fields[START],
-        "stop_ms": fields[STOP],
-        "payload": json.dumps(fields[STOP + 1 :], ensure_ascii=False),
-    }
+class _Run:
+    """One channel's programmes as read so far, column by column (``ProgrammeBatch``)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.stops: list[int | None] = []
+        self.texts: list[list[str]] = [[] for _ in TEXT_COLUMNS]
+
+    def add(self, batch: ProgrammeBatch, first: int, last: int) -> None:
+        self.starts.extend(batch.starts[first:last])
+        self.stops.extend(batch.stops[first:last])
+        for column, read in zip(self.texts, batch.texts, strict=True):
+            column.extend(read[first:last])
+
+    def add_row(self, start: int, stop: int | None, texts: Sequence[str]) -> None:
+        self.starts.append(start)
+        self.stops.append(stop)
+        for column, text in zip(self.texts, texts, strict=True):
+            column.append(text)
 
 
-def _unstaged(channel_id: str, start_ms: int, stop_ms: int | None, payload: str) -> ProgrammeFields:
-    titles, descriptions, subtitle, categories, episode, icon = json.loads(payload)
-    return (
-        channel_id,
-        start_ms,
-        stop_ms,
-        tuple((lang, text) for lang, text in titles),
-        tuple((lang, text) for lang, text in descriptions),
-        subtitle,
-        tuple(categories),
-        episode,
-        icon,
-    )
+def _staged(
+    import_id: str, channel_id: str, batch: ProgrammeBatch, first: int, last: int
+) -> Iterator[dict[str, Any]]:
+    for at in range(first, last):
+        yield {
+            "import_id": import_id,
+            "channel_id": channel_id,
+            "start_ms": batch.starts[at],
+            "stop_ms": batch.stops[at],
+            "payload": json.dumps([column[at] for column in batch.texts], ensure_ascii=False),
+        }
 
 
 def _merge_late(
     session: Session, import_id: str, channel_id: str, window: tuple[int, int], report: ImportReport
 ) -> None:
     """A channel whose programmes came in more than one run: write them all again, merged."""
-    earlier = [
-        programme_fields(entry.as_xmltv()) for entry in schedule(session, channel_id, *window)
-    ]
+    run = _Run()
+    earlier = session.execute(
+        select(
+            Programme.start_ms,
+            Programme.stop_ms,
+            *(sql_cast(PROGRAMMES.c[name], Text) for name in TEXT_COLUMNS),
+        )
+        .where(
+            Programme.channel_id == channel_id,
+            Programme.start_ms < window[1],
+            Programme.stop_ms > window[0],
+        )
+        .order_by(Programme.start_ms)
+    ).all()
+    for start, stop, *texts in earlier:
+        run.add_row(start, stop, texts)
     report.programmes_stored -= len(earlier)
-    rows = session.execute(
+    later = session.execute(
         select(EpgStaging.start_ms, EpgStaging.stop_ms, EpgStaging.payload)
         .where(EpgStaging.import_id == import_id, EpgStaging.channel_id == channel_id)
         .order_by(EpgStaging.id)
     ).all()
-    later = [_unstaged(channel_id, *row) for row in rows]
-    _replace(session, channel_id, earlier + later, report)
+    for staged_start, staged_stop, payload in later:
+        run.add_row(staged_start, staged_stop, json.loads(payload))
+    _replace(session, channel_id, run, report)
 
 
-def _replace(
-    session: Session, channel_id: str, programmes: list[ProgrammeFields], report: ImportReport
-) -> tuple[int, int]:
+def _replace(session: Session, channel_id: str, run: _Run, report: ImportReport) -> tuple[int, int]:
     """Repair a channel's programmes and replace the window they cover; returns the window."""
-    kept: list[ProgrammeFields] = []
-    stops: list[int | None] = []  # the stops of ``kept``, as repaired
-    # a stable sort: of two entries with the same start, the later one in the guide wins
-    for fields in sorted(programmes, key=itemgetter(START)):
-        start = fields[START]
-        if kept and kept[-1][START] == start:
-            kept.pop()
-            stops.pop()
-            report.duplicates_dropped += 1
-        if kept:
-            previous = stops[-1]
-            if previous is None:
-                stops[-1] = start  # no stop given: it runs until the next one
-            elif previous > start:
-                stops[-1] = start
-                report.overlaps_trimmed += 1
-        kept.append(fields)
-        stops.append(fields[STOP])
-    if kept and stops[-1] is None:
-        kept.pop()
-        stops.pop()
-        report.open_ended_dropped += 1
-    if not kept:
+    kept, stops = _repaired(run.starts, run.stops, report)
+    starts, texts = run.starts, run.texts
+    if kept is not None:
+        starts = [starts[at] for at in kept]
+        texts = [[column[at] for at in kept] for column in texts]
+    if not starts:
         return (0, 0)
-    window = (kept[0][START], max(cast(list[int], stops)))
+    window = (starts[0], max(stops))
     connection = session.connection()
     sql = _programmes_sql(connection.dialect.paramstyle)
-    connection.exec_driver_sql(sql.delete, (channel_id, window[1], window[0]))
-    rows = [
-        stored_row(channel_id, cast(int, stop), fields)
-        for fields, stop in zip(kept, stops, strict=True)
-    ]
-    for first in range(0, len(rows), BATCH):
-        connection.exec_driver_sql(sql.insert, rows[first : first + BATCH])
-    report.programmes_stored += len(rows)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.delete, (channel_id, window[1], window[0]))
+        rows = zip(repeat(channel_id), starts, stops, *texts)  # made as the driver takes them
+        cursor.executemany(sql.insert, cast(Sequence[Sequence[Any]], rows))
+    finally:
+        cursor.close()
+    report.programmes_stored += len(starts)
     return window
+
+
+def _repaired(
+    starts: list[int], stops: list[int | None], report: ImportReport
+) -> tuple[list[int] | None, list[int]]:
+    """Which programmes to keep, in order (None: all, as they are), and their stops.
+
+    Ordered by start; of two entries with the same start the later one in the guide wins; a
+    missing stop becomes the next start; an overlap is trimmed to the next start; a last
+    programme without a stop is dropped.
+    """
+    if None not in stops and all(map(lt, starts, islice(starts, 1, None))):
+        given = cast(list[int], stops)
+        if all(map(le, given, islice(starts, 1, None))):
+            return None, given  # in order, no overlaps, every stop given: a guide's usual case
+    kept: list[int] = []
+    repaired: list[int | None] = []
+    for at in sorted(range(len(starts)), key=starts.__getitem__):  # stable
+        start = starts[at]
+        if kept and starts[kept[-1]] == start:
+            kept.pop()
+            repaired.pop()
+            report.duplicates_dropped += 1
+        if kept:
+            previous = repaired[-1]
+            if previous is None:
+                repaired[-1] = start  # no stop given: it runs until the next one
+            elif previous > start:
+                repaired[-1] = start
+                report.overlaps_trimmed += 1
+        kept.append(at)
+        repaired.append(stops[at])
+    if kept and repaired[-1] is None:
+        kept.pop()
+        repaired.pop()
+        report.open_ended_dropped += 1
+    return kept, cast(list[int], repaired)
 
 
 @dataclass(frozen=True)

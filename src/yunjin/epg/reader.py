@@ -1,48 +1,61 @@
-"""Reading a guide in a second process: it parses while we write what it has read.
+"""Reading a guide in other processes: they parse while we write what they have read.
 
-The parent feeds the document's bytes to the child's stdin from a thread; the child
-parses them (``iter_xmltv``) and sends channels and programmes (as plain tuples) back in
-document order, in batches, as length-prefixed ``marshal`` frames on its
-stdout (fast for tuples of strings and ints, and safe here: both ends are this module, run
-by the same interpreter). The child dies with the parent (``PR_SET_PDEATHSIG``, and its
-pipes close); a broken document in the child raises ``XmltvError`` in the parent, any other
-failure ``GuideReaderError`` with the child's last words.
+A thread of the importing process reads the document (gunzipped if need be, so a progress
+bar still follows the file) and feeds it to parsing processes (``epg/parse_worker.py``)
+through their stdin. A big document in a seekable stream is cut into pieces of about
+``PIECE`` bytes at ``<programme`` tags (``epg/split.py``), and ``WORKERS`` processes parse
+them at once, piece *n* going to worker *n* mod ``WORKERS``; anything else goes whole to one
+worker. Their frames are read back here piece by piece, in document order, so the entries
+come exactly as one parser would give them (ADR 0025).
+
+If a piece fails to parse, the document is read again from its start by one worker, and the
+entries already handed out are skipped: a broken document then fails with the error one
+parser gives for it, and a document whose cuts were wrong (a ``<programme`` tag inside a
+long comment or nested deeper) is read correctly, only more slowly. A read error of the
+stream is re-raised as it was; any other death of a worker raises ``GuideReaderError`` with
+its last stderr line. Workers die with this process (``PR_SET_PDEATHSIG``, and their pipes
+close); leaving ``read_guide`` kills and reaps them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
+import itertools
 import marshal
 import os
-import signal
-import struct
+import select
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, cast
 
-from yunjin.epg.stored import ProgrammeFields, programme_fields
-from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError, XmltvProgramme, iter_xmltv
+from yunjin.epg.parse_worker import CHANNELS, DONE, LENGTH, PROGRAMMES
+from yunjin.epg.split import TAIL, document_head, next_cut
+from yunjin.epg.stored import ProgrammeBatch
+from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError
 
-BATCH = 2000  # rows per frame
-CHUNK = 1 << 16  # bytes fed to the child at a time
+WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+PIECE = 4 << 20  # bytes of a document a worker parses at a time, at least
+BLOCK = 1 << 20  # bytes read from the stream at a time
+QUEUED = 2  # pieces waiting for each worker, beyond the one it parses
 PIPE_BYTES = 1 << 20
-_FRAME = struct.Struct("<I")
-_CHANNELS, _PROGRAMMES, _DONE, _FAILED = range(4)
-_PR_SET_PDEATHSIG = 1
-_CHILD = "from yunjin.epg.reader import child_main; child_main()"
+_CHILD = "from yunjin.epg.parse_worker import main; main()"
+_END = LENGTH.pack(0)  # an empty piece ends a document
 
-GuideEntry = XmltvChannel | list[ProgrammeFields]
+GuideEntry = XmltvChannel | ProgrammeBatch
 
 
 class GuideReaderError(RuntimeError):
-    """The child reading the guide failed for a reason other than a broken document."""
+    """A process reading the guide failed for a reason other than a broken document."""
+
+
+class _PieceFailed(Exception):
+    """A piece of a cut document did not parse: read the whole document again."""
 
 
 @contextmanager
@@ -50,150 +63,342 @@ def read_guide(stream: IO[bytes], issues: ParseIssues) -> Iterator[Iterator[Guid
     """Channels one by one and programmes in batches, in document order.
 
     The programmes carry the guide's channel id; skipped entries are counted in ``issues``
-    once the whole document has been read. Leaving the block stops the child.
+    once the whole document has been read. Leaving the block stops the workers.
     """
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
+    reading = _Reading(stream, issues)
+    try:
+        yield reading.entries()
+    finally:
+        reading.stop()
+
+
+class _Reading:
+    """One read of a document: its workers, the thread feeding them, the frames they send."""
+
+    def __init__(self, stream: IO[bytes], issues: ParseIssues) -> None:
+        self._stream = stream
+        self._issues = issues
+        self._origin = stream.tell() if stream.seekable() else None
+        self._workers: list[_Worker] = []
+        self._feeder: _Feeder | None = None
+
+    def entries(self) -> Iterator[GuideEntry]:
+        if self._origin is None:  # a stream that cannot be read again is never cut
+            yield from self._read(b"", None)
+            return
+        first = _read_up_to(self._stream, PIECE)
+        head = document_head(first) if len(first) == PIECE else None
+        if head is None:
+            yield from self._read(first, None)
+            return
+        handed = 0
+        try:
+            for entry in self._read(first, head):
+                handed += len(entry) if isinstance(entry, ProgrammeBatch) else 1
+                yield entry
+        except _PieceFailed:
+            self.stop()
+            self._stream.seek(self._origin)
+            for entry in self._read(_read_up_to(self._stream, PIECE), None):
+                size = len(entry) if isinstance(entry, ProgrammeBatch) else 1
+                if handed >= size:
+                    handed -= size
+                elif isinstance(entry, ProgrammeBatch) and handed:
+                    yield entry.without_first(handed)
+                    handed = 0
+                else:
+                    yield entry
+
+    def _read(self, first: bytes, head: bytes | None) -> Iterator[GuideEntry]:
+        """The entries of the document from workers; ``head``: cut it into pieces."""
+        self._workers = [_Worker.start() for _ in range(WORKERS if head is not None else 1)]
+        self._feeder = _Feeder(self._stream, first, head, self._workers)
+        self._feeder.start()
+        frames = _Frames(self._workers)
+        found = ParseIssues()
+        for piece in itertools.count():
+            worker = self._workers[piece % len(self._workers)]
+            while (frame := frames.next(worker)) is not None:
+                kind = frame[0]
+                if kind == PROGRAMMES:
+                    yield ProgrammeBatch(frame[1], frame[2], frame[3], frame[4:])
+                elif kind == CHANNELS:
+                    for channel_id, names, icon in frame[1]:
+                        yield XmltvChannel(channel_id, names, icon)
+                elif kind == DONE:
+                    for reason, count in frame[1].items():
+                        found.counts[reason] = found.counts.get(reason, 0) + count
+                    for reason, example in frame[2].items():
+                        found.examples.setdefault(reason, example)
+                    break
+                else:  # FAILED
+                    self._failed(cast(str, frame[1]), cut=head is not None)
+            else:  # the worker's output ended
+                self._feeder.join()  # it has ended too, as it closed the worker's input
+                if self._feeder.failure is None and self._feeder.pieces == piece:
+                    self._issues.counts.update(found.counts)
+                    self._issues.examples.update(found.examples)
+                    return
+                stopped = GuideReaderError(
+                    f"the guide reader stopped (exit {worker.process.wait()}): "
+                    f"{worker.last_words()}"
+                )
+                self.stop()
+                self._feeder.raise_failure()
+                raise stopped
+
+    def _failed(self, error: str, *, cut: bool) -> None:
+        self.stop()
+        assert self._feeder is not None
+        self._feeder.raise_failure()  # the document could not be read: that is the cause
+        if cut:
+            raise _PieceFailed
+        raise XmltvError(error)
+
+    def stop(self) -> None:
+        """Kill and reap the workers and wait for the feeding thread."""
+        for worker in self._workers:
+            worker.kill()
+        if self._feeder is not None:
+            self._feeder.stopping.set()
+            self._feeder.join()
+        for worker in self._workers:
+            worker.close()
+
+
+def _read_up_to(stream: IO[bytes], size: int) -> bytes:
+    parts: list[bytes] = []
+    wanted = size
+    while wanted > 0 and (part := stream.read(wanted)):
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
+class _Worker:
+    """A parsing process, its pipes, and what is waiting to be written to it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+        self.process = process
+        self.errors = errors
+        self.stdin = cast(IO[bytes], process.stdin)
+        self.stdout = cast(IO[bytes], process.stdout)
+        self.outbox: deque[tuple[memoryview, bool]] = deque()  # (bytes, ends a document)
+        self.queued = 0  # whole documents in the outbox
+        self.frames = bytearray()  # read from stdout, not yet taken
+        self.taken = 0  # how much of ``frames`` was taken
+        self.ended = False  # stdout reached its end
+
+    @classmethod
+    def start(cls) -> _Worker:
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's, closed by close()
+        process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
         )
-        _widen(cast(IO[bytes], child.stdout))
-        feeder = _Feeder(stream, cast(IO[bytes], child.stdin))
-        try:
-            feeder.start()
-            yield _entries(child, cast(IO[bytes], child.stdout), feeder, issues, errors)
-        finally:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            feeder.join()
-            cast(IO[bytes], child.stdout).close()
+        worker = cls(process, errors)
+        for pipe in (worker.stdin, worker.stdout):
+            _widen(pipe)
+        os.set_blocking(worker.stdin.fileno(), False)
+        return worker
 
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
 
-def _entries(
-    child: subprocess.Popen[bytes],
-    frames: IO[bytes],
-    feeder: _Feeder,
-    issues: ParseIssues,
-    errors: IO[bytes],
-) -> Iterator[GuideEntry]:
-    while True:
-        frame = _read_frame(frames)
-        if frame is None:
-            break
-        kind = frame[0]
-        if kind == _PROGRAMMES:
-            yield frame[1]
-        elif kind == _CHANNELS:
-            for channel_id, names, icon in frame[1]:
-                yield XmltvChannel(channel_id, names, icon)
-        elif kind == _DONE:
-            feeder.join()
-            issues.counts.update(frame[1])
-            issues.examples.update(frame[2])
-            return
-        else:
-            feeder.join()
-            feeder.raise_failure()  # the document could not be read: that is the cause
-            raise XmltvError(frame[1])
-    feeder.join()
-    feeder.raise_failure()
-    code = child.wait()
-    errors.seek(0)
-    last_words = errors.read().decode(errors="replace").strip().splitlines()[-1:]
-    raise GuideReaderError(f"the guide reader stopped (exit {code}): {''.join(last_words)}")
+    def close(self) -> None:
+        self.process.wait()
+        with contextlib.suppress(OSError):
+            self.stdin.close()
+        self.stdout.close()
+        self.errors.close()
+
+    def last_words(self) -> str:
+        self.errors.seek(0)
+        return "".join(self.errors.read().decode(errors="replace").strip().splitlines()[-1:])
 
 
 def _widen(pipe: IO[bytes]) -> None:
-    """A 1 MiB pipe instead of 64 KiB: a frame crosses in a few reads, not a dozen."""
+    """A 1 MiB pipe instead of 64 KiB: fewer trips through the kernel for each frame."""
     if hasattr(fcntl, "F_SETPIPE_SZ"):
         with contextlib.suppress(OSError):  # above /proc/sys/fs/pipe-max-size: keep the default
             fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def _read_frame(frames: IO[bytes]) -> Any:
-    header = frames.read(_FRAME.size)
-    if len(header) < _FRAME.size:
-        return None
-    (size,) = _FRAME.unpack(header)
-    body = frames.read(size)
-    if len(body) < size:
-        return None
-    return marshal.loads(body)
+class _Frames:
+    """The workers' frames, read as they come so that no worker waits on a full pipe."""
+
+    def __init__(self, workers: list[_Worker]) -> None:
+        self._workers = {worker.stdout.fileno(): worker for worker in workers}
+
+    def next(self, worker: _Worker) -> Any:
+        """The next frame of ``worker``, or None when its output has ended."""
+        while True:
+            frame = self._take(worker)
+            if frame is not None:
+                if len(self._workers) > 1:
+                    self._receive(wait=False)
+                return frame
+            if worker.ended:
+                return None
+            self._receive(wait=True)
+
+    def _take(self, worker: _Worker) -> Any:
+        frames, at = worker.frames, worker.taken
+        if len(frames) - at < LENGTH.size:
+            return None
+        (size,) = LENGTH.unpack_from(frames, at)
+        begin = at + LENGTH.size
+        if len(frames) - begin < size:
+            return None
+        with memoryview(frames) as view, view[begin : begin + size] as body:
+            frame = marshal.loads(body)
+        worker.taken = begin + size
+        if worker.taken > PIPE_BYTES:
+            del frames[: worker.taken]
+            worker.taken = 0
+        return frame
+
+    def _receive(self, *, wait: bool) -> None:
+        pipes = [fd for fd, worker in self._workers.items() if not worker.ended]
+        if not pipes:
+            return
+        ready, _, _ = select.select(pipes, [], [], None if wait else 0)
+        for fd in ready:
+            worker = self._workers[fd]
+            data = os.read(fd, PIPE_BYTES)
+            if data:
+                worker.frames += data
+            else:
+                worker.ended = True
 
 
 class _Feeder(threading.Thread):
-    """Copies the document into the child's stdin; keeps what went wrong reading it."""
+    """Reads the document and writes it to the workers: whole, or piece by piece.
 
-    def __init__(self, stream: IO[bytes], sink: IO[bytes]) -> None:
+    Keeps what went wrong reading the stream, for the reading thread to raise.
+    """
+
+    def __init__(
+        self, stream: IO[bytes], first: bytes, head: bytes | None, workers: list[_Worker]
+    ) -> None:
         super().__init__(name="guide-feeder", daemon=True)
         self._stream = stream
-        self._sink = sink
-        self._failure: Exception | None = None
+        self._head = head
+        self._workers = workers
+        self._buffer = bytearray(first)  # read, not yet sent
+        self._read_all = False
+        self._made_all = False
+        self.pieces = 0  # documents sent to workers
+        self.failure: Exception | None = None
+        self.stopping = threading.Event()
 
     def run(self) -> None:
         try:
-            while chunk := self._stream.read(CHUNK):
-                self._sink.write(chunk)
+            self._feed()
         except BrokenPipeError:
-            pass  # the child stopped first: it says why, or the parent stopped it
-        except Exception as error:  # re-raised in the parent's thread by raise_failure
-            self._failure = error
+            pass  # a worker stopped first: it says why, or the reader stopped it
+        except Exception as error:  # re-raised in the reading thread by raise_failure
+            self.failure = error
         finally:
-            with contextlib.suppress(BrokenPipeError):
-                self._sink.close()
+            for worker in self._workers:
+                with contextlib.suppress(OSError):
+                    worker.stdin.close()
 
     def raise_failure(self) -> None:
-        if self._failure is not None:
-            raise self._failure
+        if self.failure is not None:
+            raise self.failure
+
+    def _feed(self) -> None:
+        while not self.stopping.is_set():
+            if self._head is None:
+                self._fill_whole()
+            else:
+                self._fill_pieces()
+            busy = [worker for worker in self._workers if worker.outbox]
+            if not busy:
+                if self._made_all:
+                    return
+                continue
+            _, ready, _ = select.select([], [worker.stdin for worker in busy], [], 0.5)
+            for worker in busy:
+                if worker.stdin in ready:
+                    _write(worker)
+
+    def _fill_whole(self) -> None:
+        """The document as it is read, to the one worker, a block or two ahead."""
+        worker = self._workers[0]
+        while not self._made_all and len(worker.outbox) < 4:
+            self.pieces = 1
+            if self._buffer:  # what was read before the document was found not to be cut
+                block = bytes(self._buffer)
+                self._buffer.clear()
+            else:
+                block = self._stream.read(BLOCK)
+            if block:
+                _queue(worker, LENGTH.pack(len(block)), block)
+            else:
+                _queue(worker, _END, ends=True)
+                self._made_all = True
+
+    def _fill_pieces(self) -> None:
+        """Whole pieces, each to its worker while that worker has fewer than ``QUEUED``."""
+        head = cast(bytes, self._head)
+        while not self._made_all:
+            worker = self._workers[self.pieces % len(self._workers)]
+            if worker.queued >= QUEUED:
+                return
+            body, last = self._next_piece()
+            if self.pieces:
+                _queue(worker, LENGTH.pack(len(head)), head)
+            _queue(worker, LENGTH.pack(len(body)), body)
+            if not last:
+                _queue(worker, LENGTH.pack(len(TAIL)), TAIL)
+            _queue(worker, _END, ends=True)
+            worker.queued += 1
+            self.pieces += 1
+            self._made_all = last
+
+    def _next_piece(self) -> tuple[bytes, bool]:
+        """The next piece's bytes, and whether it is the last one, reading as needed."""
+        searched = PIECE
+        while True:
+            buffer = self._buffer
+            cut = next_cut(buffer, 0, searched, len(buffer))
+            if cut is not None or self._read_all:
+                end = len(buffer) if cut is None else cut
+                with memoryview(buffer) as view, view[:end] as body:
+                    piece = bytes(body)
+                del buffer[:end]
+                return piece, cut is None
+            searched = max(PIECE, len(buffer) - 16)  # a tag across the end of what was read
+            block = self._stream.read(BLOCK)
+            if block:
+                buffer += block
+            else:
+                self._read_all = True
 
 
-def child_main() -> None:  # pragma: no cover - runs in the child process
-    """The child: document on stdin, frames on stdout."""
-    _die_with_parent(int(sys.argv[1]))
-    out = sys.stdout.buffer
-    issues = ParseIssues()
-    try:
-        for frame in _frames(iter_xmltv(sys.stdin.buffer, issues)):
-            _write_frame(out, frame)
-    except XmltvError as error:
-        _write_frame(out, (_FAILED, str(error)))
-    else:
-        _write_frame(out, (_DONE, issues.counts, issues.examples))
-    out.flush()
+def _queue(worker: _Worker, *parts: bytes, ends: bool = False) -> None:
+    """Parts to write to the worker; ``ends``: the last part ends a document."""
+    worker.outbox.extend((memoryview(part), False) for part in parts[:-1])
+    worker.outbox.append((memoryview(parts[-1]), ends))
 
 
-def _frames(items: Iterable[XmltvChannel | XmltvProgramme]) -> Iterator[tuple[int, list[Any]]]:
-    """Consecutive channels, or programmes as tuples, at most ``BATCH`` to a frame."""
-    kind = _PROGRAMMES
-    batch: list[Any] = []
-    for item in items:
-        entry: object
-        if isinstance(item, XmltvChannel):
-            entry, item_kind = (item.id, item.names, item.icon), _CHANNELS
-        else:
-            entry, item_kind = programme_fields(item), _PROGRAMMES
-        if item_kind != kind or len(batch) >= BATCH:
-            if batch:
-                yield kind, batch
-            kind, batch = item_kind, []
-        batch.append(entry)
-    if batch:
-        yield kind, batch
-
-
-def _write_frame(out: IO[bytes], frame: tuple[Any, ...]) -> None:
-    body = marshal.dumps(frame)
-    out.write(_FRAME.pack(len(body)))
-    out.write(body)
-
-
-def _die_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in the child process
-    """Ask Linux to kill this process when its parent dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before we asked
-        os._exit(1)
+def _write(worker: _Worker) -> None:
+    """As much of the worker's outbox as its pipe takes now."""
+    fd = worker.stdin.fileno()
+    while worker.outbox:
+        part, ends = worker.outbox[0]
+        try:
+            written = os.write(fd, part)
+        except BlockingIOError:
+            return
+        if written < len(part):
+            worker.outbox[0] = (part[written:], ends)
+            continue
+        worker.outbox.popleft()
+        if ends:
+            worker.queued -= 1

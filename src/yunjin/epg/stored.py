@@ -1,32 +1,26 @@
-"""A guide programme as it travels from the parser, and as it is stored: plain tuples.
+"""A guide programme as it travels from the parser to the database: plain tuples and columns.
 
 An import handles close to a million programmes, so between the parser and the database
-driver a programme is a tuple, never an object: ``ProgrammeFields`` are the parser's
-``XmltvProgramme`` in its field order, ``StoredRow`` is one row of ``programmes``.
+driver a programme is never an object: ``ProgrammeFields`` are the parser's
+``XmltvProgramme`` in its field order; ``stored_texts`` turns them into the text columns of
+``programmes`` (in the parsing process), and ``ProgrammeBatch`` carries a batch of
+programmes as columns to the importing process, which adds the channel and the repaired stop.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring
-from typing import Final
 
 from yunjin.epg.normalise import fold
-from yunjin.epg.xmltv import XmltvProgramme
+from yunjin.epg.xmltv import ProgrammeFields, Texts
 
-Texts = tuple[tuple[str, str], ...]  # (lang, text), the first is the main one
-# channel, start, stop (None: not given), titles, descriptions, subtitle, categories,
-# episode, icon
-ProgrammeFields = tuple[str, int, int | None, Texts, Texts, str, tuple[str, ...], str, str]
-CHANNEL: Final = 0
-START: Final = 1
-STOP: Final = 2
+__all__ = ["ProgrammeFields", "Texts"]
 
-PROGRAMME_COLUMNS = (
-    "channel_id",
-    "start_ms",
-    "stop_ms",
+TEXT_COLUMNS = (
     "title",
     "title_folded",
     "subtitle",
@@ -37,31 +31,48 @@ PROGRAMME_COLUMNS = (
     "titles",
     "descriptions",
 )
-StoredRow = tuple[str, int, int, str, str, str, str, str, str, str, str, str]
+PROGRAMME_COLUMNS = ("channel_id", "start_ms", "stop_ms", *TEXT_COLUMNS)
+# start, stop (None: not given), then the TEXT_COLUMNS: a programme less its channel
+StoredValues = tuple[int, int | None, str, str, str, str, str, str, str, str, str]
 
 
-def programme_fields(item: XmltvProgramme) -> ProgrammeFields:
-    return (
-        item.channel,
-        item.start_ms,
-        item.stop_ms,
-        item.titles,
-        item.descriptions,
-        item.subtitle,
-        item.categories,
-        item.episode,
-        item.icon,
-    )
+@dataclass(frozen=True, slots=True)
+class ProgrammeBatch:
+    """Programmes in document order, column by column; ``runs`` says whose they are."""
+
+    runs: Sequence[tuple[str, int]]  # (the guide's channel id, how many programmes), in order
+    starts: Sequence[int]
+    stops: Sequence[int | None]  # None: not given
+    texts: Sequence[Sequence[str]]  # one column per TEXT_COLUMNS
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def without_first(self, count: int) -> ProgrammeBatch:
+        """The batch less its first ``count`` programmes."""
+        runs: list[tuple[str, int]] = []
+        skip = count
+        for channel, size in self.runs:
+            if skip >= size:
+                skip -= size
+                continue
+            runs.append((channel, size - skip))
+            skip = 0
+        return ProgrammeBatch(
+            runs,
+            self.starts[count:],
+            self.stops[count:],
+            [column[count:] for column in self.texts],
+        )
 
 
-def stored_row(channel_id: str, stop_ms: int, fields: ProgrammeFields) -> StoredRow:
-    """The row of ``programmes`` for a programme of our channel, its stop repaired."""
-    _channel, start_ms, _stop, titles, descriptions, subtitle, categories, episode, icon = fields
+def stored_values(fields: ProgrammeFields) -> StoredValues:
+    """A programme's start, stop and text columns as ``programmes`` stores them."""
+    _channel, start, stop, titles, descriptions, subtitle, categories, episode, icon = fields
     titles_json, folded = _titles(titles)
     return (
-        channel_id,
-        start_ms,
-        stop_ms,
+        start,
+        stop,
         titles[0][1],
         folded,
         subtitle,
@@ -70,7 +81,7 @@ def stored_row(channel_id: str, stop_ms: int, fields: ProgrammeFields) -> Stored
         episode,
         icon,
         titles_json,
-        languages_json(descriptions),
+        languages_json(descriptions) if descriptions else "{}",
     )
 
 

@@ -13,11 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timezone
 from functools import lru_cache
-from typing import IO
+from typing import IO, Protocol
 
 from lxml import etree
 
 MAX_TEXT = 4000  # longer titles and descriptions are cut, not stored whole
+
+Texts = tuple[tuple[str, str], ...]  # (lang, text), the first is the main one
+# XmltvProgramme's fields in its order, as the import carries them: channel, start, stop
+# (None: not given), titles, descriptions, subtitle, categories, episode, icon
+ProgrammeFields = tuple[str, int, int | None, Texts, Texts, str, tuple[str, ...], str, str]
 
 _TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?\s*([+-]\d{4}|Z|UTC|GMT)?$")
 
@@ -100,8 +105,22 @@ def format_time(ms: int, zone: timezone = UTC) -> str:
     return moment.strftime("%Y%m%d%H%M%S %z")
 
 
-def iter_xmltv(source: IO[bytes], issues: ParseIssues) -> Iterator[XmltvChannel | XmltvProgramme]:
+class ByteSource(Protocol):
+    """What the parser reads a document from: a binary file, or anything with its ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def iter_xmltv(source: ByteSource, issues: ParseIssues) -> Iterator[XmltvChannel | XmltvProgramme]:
     """Channels and programmes in document order; bad entries are counted in ``issues``."""
+    for item in iter_entries(source, issues):
+        yield item if isinstance(item, XmltvChannel) else XmltvProgramme(*item)
+
+
+def iter_entries(
+    source: ByteSource, issues: ParseIssues
+) -> Iterator[XmltvChannel | ProgrammeFields]:
+    """``iter_xmltv`` with each programme as a plain tuple of its fields: the import's hot path."""
     parser = etree.iterparse(
         source,
         events=("end",),
@@ -156,7 +175,7 @@ def _channel(element: etree._Element) -> XmltvChannel:
     return XmltvChannel(channel_id, names, "" if icon is None else icon.get("src", "")[:2000])
 
 
-def _programme(element: etree._Element) -> XmltvProgramme:
+def _programme(element: etree._Element) -> ProgrammeFields:
     channel = (element.get("channel") or "").strip()
     if not channel:
         raise ValueError("programme without a channel")
@@ -166,7 +185,7 @@ def _programme(element: etree._Element) -> XmltvProgramme:
         stop_ms = parse_time(stop_text) if stop_text else None
     except ValueError as error:
         raise ValueError(f"bad programme time: {error}") from error
-    # one pass over the children: this runs for every programme of the guide
+    # one pass over the children, texts read once: this runs for every programme of the guide
     titles: list[tuple[str, str]] = []
     descriptions: list[tuple[str, str]] = []
     categories: list[str] = []
@@ -176,13 +195,14 @@ def _programme(element: etree._Element) -> XmltvProgramme:
     for child in element:
         tag = child.tag
         if tag == "title" or tag == "desc":
-            text = _text(child)
-            if text:
-                (titles if tag == "title" else descriptions).append((child.get("lang", ""), text))
+            text = child.text
+            if text and (text := text.strip()):
+                pair = (child.get("lang", ""), text[:MAX_TEXT])
+                (titles if tag == "title" else descriptions).append(pair)
         elif tag == "category":
-            text = _text(child)
-            if text:
-                categories.append(text)
+            text = child.text
+            if text and (text := text.strip()):
+                categories.append(text[:MAX_TEXT])
         elif tag == "sub-title":
             subtitle = subtitle or _text(child)
         elif tag == "episode-num" and episode is None:
@@ -193,7 +213,7 @@ def _programme(element: etree._Element) -> XmltvProgramme:
         raise ValueError(f"programme without a title: {channel} {element.get('start')}")
     if stop_ms is not None and stop_ms <= start_ms:
         raise ValueError(f"programme ending before it starts: {channel} {titles[0][1]}")
-    return XmltvProgramme(  # positional: keywords cost a third of the object's making
+    return (
         channel,
         start_ms,
         stop_ms,

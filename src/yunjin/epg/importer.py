@@ -1,10 +1,11 @@
 """Importing an XMLTV guide: match its channels, replace each covered window, all or nothing.
 
-An import streams the document into a staging table, then, channel by channel,
-orders the staged programmes, fills missing stop times, trims overlaps and
-replaces the channel's programmes in the window the guide covers.  Everything
-happens in one transaction: a document that fails half-way leaves the previous
-guide exactly as it was.
+Other processes parse the document (``epg/reader.py``) while this one takes their entries in
+document order: it matches channels and, channel by channel, orders the programmes, fills
+missing stop times, trims overlaps and replaces the channel's programmes in the window the
+guide covers; a channel that comes back later is staged and merged at the end. Everything
+happens in one transaction: a document that fails half-way leaves the previous guide exactly
+as it was.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def import_guide(
 ) -> ImportReport:
     """Import one XMLTV document inside the caller's transaction; returns the report.
 
-    A second process parses the document while this one repairs and writes what it read
+    Other processes parse the document while this one repairs and writes what they read
     (``epg/reader.py``). Raises ``XmltvError`` (and the caller rolls back) when the
     document is broken.
     """

@@ -21,14 +21,16 @@ import signal
 import struct
 import sys
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import IO, Any
 
-from yunjin.epg.stored import StoredValues, stored_values
+from yunjin.epg.stored import TEXT_COLUMNS, StoredValues, stored_values
 from yunjin.epg.xmltv import ParseIssues, ProgrammeFields, XmltvChannel, XmltvError, iter_entries
 
 BATCH = 2000  # programmes per frame
 LENGTH = struct.Struct("<I")  # before each piece and each frame
 CHANNELS, PROGRAMMES, DONE, FAILED = range(4)
+_COLUMNS = 2 + len(TEXT_COLUMNS)  # start, stop, texts
 _PR_SET_PDEATHSIG = 1
 
 
@@ -102,7 +104,7 @@ def frames(entries: Iterable[XmltvChannel | ProgrammeFields]) -> Iterator[tuple[
         if isinstance(item, XmltvChannel):
             if rows:
                 runs.append((channel, len(rows) - since))
-                yield (PROGRAMMES, runs, *zip(*rows, strict=True))
+                yield _programmes(runs, rows)
                 rows, runs, since = [], [], 0
             channels.append((item.id, item.names, item.icon))
             continue
@@ -116,13 +118,18 @@ def frames(entries: Iterable[XmltvChannel | ProgrammeFields]) -> Iterator[tuple[
         rows.append(stored_values(item))
         if len(rows) >= BATCH:
             runs.append((channel, len(rows) - since))
-            yield (PROGRAMMES, runs, *zip(*rows, strict=True))
+            yield _programmes(runs, rows)
             rows, runs, since = [], [], 0
     if rows:
         runs.append((channel, len(rows) - since))
-        yield (PROGRAMMES, runs, *zip(*rows, strict=True))
+        yield _programmes(runs, rows)
     if channels:
         yield CHANNELS, channels
+
+
+def _programmes(runs: list[tuple[str, int]], rows: list[StoredValues]) -> tuple[Any, ...]:
+    """A programmes frame: the rows turned into columns."""
+    return (PROGRAMMES, runs, *(list(map(itemgetter(at), rows)) for at in range(_COLUMNS)))
 
 
 def write_frame(out: IO[bytes], frame: tuple[Any, ...]) -> None:

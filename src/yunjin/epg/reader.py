@@ -6,7 +6,7 @@ through their stdin. A big document in a seekable stream is cut into pieces of a
 ``PIECE`` bytes at ``<programme`` tags (``epg/split.py``), and ``WORKERS`` processes parse
 them at once, piece *n* going to worker *n* mod ``WORKERS``; anything else goes whole to one
 worker. Their frames are read back here piece by piece, in document order, so the entries
-come exactly as one parser would give them (ADR 0025).
+come exactly as one parser would give them (ADR 0026).
 
 If a piece fails to parse, the document is read again from its start by one worker, and the
 entries already handed out are skipped: a broken document then fails with the error one

@@ -1,6 +1,6 @@
 """Cutting an XMLTV document into pieces that parse on their own, at ``<programme`` tags.
 
-A big guide is parsed by several processes at once (``epg/reader.py``, ADR 0025): each
+A big guide is parsed by several processes at once (``epg/reader.py``, ADR 0026): each
 parses one piece of the document wrapped as a document of its own, ``head + piece + tail``,
 where the head is the document's own bytes up to the end of the root's start tag (so the
 same declaration, encoding and root attributes apply) and the tail closes the root.
@@ -8,10 +8,10 @@ same declaration, encoding and root attributes apply) and the tail closes the ro
 Only what can be checked from the bytes is trusted: the head must be a plain prolog (an XML
 declaration in an encoding where ``<`` is always one byte, comments, a DOCTYPE without an
 internal subset) and a ``<tv>`` start tag; a cut must not fall inside a comment, a CDATA
-section or a processing instruction. A ``<programme`` tag nested deeper than the root's
-children cannot be seen from the bytes: the piece before it then fails to parse, and the
-reader reads the whole document again in one process, which also gives the exact error of a
-broken document.
+section or a processing instruction opened in the ``WINDOW`` bytes before it. What the bytes
+do not show (a ``<programme`` tag nested deeper than the root's children, or inside a longer
+comment) makes the piece before the cut fail to parse; the reader then reads the whole
+document again in one process, which also gives the exact error of a broken document.
 """
 
 from __future__ import annotations

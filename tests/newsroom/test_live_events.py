@@ -37,6 +37,7 @@ from yunjin.db.engine import Database
 from yunjin.db.models import Channel
 from yunjin.live.channels import ChannelError, ChannelSpec, ChannelView, set_enabled
 from yunjin.newsroom import demo
+from yunjin.newsroom.console_forms import content_from_form
 from yunjin.newsroom.content import Kind, LiveEvent, parse_details
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.live_events import LEAD, NUMBER_BASE, TAIL
@@ -96,6 +97,23 @@ def test_a_source_refused_says_why_in_both_languages(details: dict[str, Any], co
     messages = refused.value.messages()
     assert messages["en"]
     assert any("\u4e00" <= c <= "\u9fff" for c in messages["zh-CN"])
+
+
+def test_the_consoles_form_takes_a_source_when_no_channel_is_chosen() -> None:
+    form = {
+        "title": "村晚直播",
+        "channel": "",  # 使用下方信号源的临时频道
+        "source": TESTSRC,
+        "starts_at": "2026-12-31T19:30",
+        "ends_at": "2026-12-31T22:00",
+    }
+    content = content_from_form(Kind.LIVE_EVENT, form, "Asia/Shanghai")
+    assert isinstance(content.details, LiveEvent)
+    assert (content.details.channel, content.details.source) == ("", TESTSRC)
+    assert content.details.starts_at == datetime(2026, 12, 31, 11, 30, tzinfo=UTC)
+    with pytest.raises(NewsroomError) as both_given:
+        content_from_form(Kind.LIVE_EVENT, {**form, "channel": "CDTV1.cn"}, "Asia/Shanghai")
+    assert both_given.value.code == "newsroom_event_channel_or_source"
 
 
 def test_event_tvg_ids_are_reserved_for_events() -> None:

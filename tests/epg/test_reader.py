@@ -61,7 +61,7 @@ def test_channels_and_programmes_come_in_document_order() -> None:
             [("a.cn", 2)],
             [1_795_651_200_000, 1_795_654_800_000],
             [1_795_654_800_000, None],
-            (
+            [
                 ["新闻", "Open"],
                 ["新闻", "open"],
                 ["", ""],
@@ -71,14 +71,14 @@ def test_channels_and_programmes_come_in_document_order() -> None:
                 ["", ""],
                 ['{"zh": "新闻"}', '{"": "Open"}'],
                 ['{"zh": "D"}', "{}"],
-            ),
+            ],
         ),
         XmltvChannel("b.cn", ("B",)),
         ProgrammeBatch(
             [("b.cn", 1)],
             [1_795_651_200_000],
             [1_795_654_800_000],
-            (["B1"], ["b1"], [""], [""], [""], [""], [""], ['{"": "B1"}'], ["{}"]),
+            [["B1"], ["b1"], [""], [""], [""], [""], [""], ['{"": "B1"}'], ["{}"]],
         ),
     ]
     assert issues.counts == {"bad programme time": 1}

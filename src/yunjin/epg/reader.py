@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, cast
 
-from yunjin.epg.parse_worker import CHANNELS, DONE, LENGTH, PROGRAMMES
+from yunjin.epg.parse_worker import CHANNELS, DONE, LENGTH, PROGRAMMES, text_column
 from yunjin.epg.split import TAIL, document_head, next_cut
 from yunjin.epg.stored import ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError
@@ -121,7 +121,8 @@ class _Reading:
             while (frame := frames.next(worker)) is not None:
                 kind = frame[0]
                 if kind == PROGRAMMES:
-                    yield ProgrammeBatch(frame[1], frame[2], frame[3], frame[4:])
+                    texts = [text_column(column) for column in frame[4:]]
+                    yield ProgrammeBatch(frame[1], frame[2], frame[3], texts)
                 elif kind == CHANNELS:
                     for channel_id, names, icon in frame[1]:
                         yield XmltvChannel(channel_id, names, icon)

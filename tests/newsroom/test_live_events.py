@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,7 @@ from yunjin.newsroom.content import Kind, LiveEvent, parse_details
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.live_events import LEAD, NUMBER_BASE, TAIL
 from yunjin.newsroom.staff import grant
+from yunjin.newsroom.stories import publish_due
 from yunjin.newsroom.tenants import add_tenant
 from yunjin.newsroom.zones import zone_page
 from yunjin.runtime import Runtime
@@ -306,6 +307,35 @@ def test_public_without_a_package_while_published(room: Newsroom) -> None:
     gone = _play(room, who, channel)
     assert (gone.status_code, gone.json()["error"]["code"]) == (404, "channel_not_found")
     assert room.client.request("GET", path).status_code == 403  # the running lease: refused
+
+
+def test_a_scheduled_event_gets_its_channel_when_the_scheduler_publishes_it(
+    room: Newsroom,
+) -> None:
+    later = int(time.time()) + 3600
+    story = room.story(
+        "lina",
+        kind="live_event",
+        title="明晚的音乐会",
+        details={"source": TESTSRC, "starts_at": later, "ends_at": later + 7200},
+    )
+    room.act("lina", story, "submit")
+    room.act("wang", story, "approve")
+    room.act("zhao", story, "approve")
+    room.act("zhao", story, "schedule", publish_at=int(time.time()) + 600)
+    assert room.act("chen", story, "approve")["state"] == "scheduled"
+    assert _channel(room, story) is None  # not before it is published
+    with room.client.app.state.runtime.db.session() as session:
+        assert publish_due(session, datetime.now(UTC) + timedelta(minutes=11)) == [story]
+    channel = _channel(room, story)
+    assert channel is not None
+    assert channel.enabled
+    # published, but its window is an hour away: made, not yet on air
+    view = _runtime(room).channels[f"event-{story}"]
+    status = room.ok(None, "GET", f"/api/v1/channels/event-{story}")
+    assert (status["state"], status["event_story"]) == ("off_air", story)
+    assert not view.records_at(int(time.time() * 1000))
+    assert view.records_at((later - LEAD.total_seconds() + 1) * 1000)
 
 
 def test_takedown_switches_it_off(room: Newsroom) -> None:

@@ -183,8 +183,10 @@ class _Unseekable(io.BytesIO):
 
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pieces of about 2 kB, read by three workers."""
+    """Pieces of about 2 kB, read a kB at a time by three workers; no cut in 8 kB: the rest."""
     monkeypatch.setattr(reader, "PIECE", 2048)
+    monkeypatch.setattr(reader, "LONGEST", 8192)
+    monkeypatch.setattr(reader, "BLOCK", 1024)
     monkeypatch.setattr(reader, "WORKERS", 3)
 
 
@@ -260,6 +262,18 @@ def test_when_a_cut_was_wrong_the_guide_is_read_again_whole(
     assert pieces == whole
     assert len(children) == 1 + 3 + 1  # the one reading whole, three, then one again
     assert all(child.returncode is not None for child in children)
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_long_stretch_without_a_cut_goes_on_to_one_worker() -> None:
+    channels = b"".join(
+        f'<channel id="c{n}.cn"><display-name>C {n}</display-name></channel>\n'.encode()
+        for n in range(400)  # about 25 kB: longer than reader.LONGEST
+    )
+    document = b"<tv>" + _programmes(100) + channels + _programmes(100, "b.cn") + b"</tv>"
+    pieces, _issues = _in_pieces(document)
+    assert pieces == _whole(document)[0]
+    assert len(pieces) == 600
 
 
 @pytest.mark.usefixtures("small_pieces")

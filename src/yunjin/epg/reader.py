@@ -41,6 +41,7 @@ from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError
 
 WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 PIECE = 4 << 20  # bytes of a document a worker parses at a time, at least
+LONGEST = 4 * PIECE  # without a cut in this many bytes, the rest goes to one worker
 BLOCK = 1 << 20  # bytes read from the stream at a time
 QUEUED = 2  # pieces waiting for each worker, beyond the one it parses
 PIPE_BYTES = 1 << 20
@@ -292,6 +293,7 @@ class _Feeder(threading.Thread):
         self._buffer = bytearray(first)  # read, not yet sent
         self._read_all = False
         self._made_all = False
+        self._rest_to: _Worker | None = None  # who gets the rest of the document, uncut
         self.pieces = 0  # documents sent to workers
         self.failure: Exception | None = None
         self.stopping = threading.Event()
@@ -313,11 +315,14 @@ class _Feeder(threading.Thread):
             raise self.failure
 
     def _feed(self) -> None:
+        if self._head is None:  # the whole document to one worker, as it is read
+            self._rest_to = self._workers[0]
+            self.pieces = 1
+            if self._buffer:  # what was read to find the document cannot be cut
+                _queue(self._rest_to, LENGTH.pack(len(self._buffer)), bytes(self._buffer))
+                self._buffer.clear()
         while not self.stopping.is_set():
-            if self._head is None:
-                self._fill_whole()
-            else:
-                self._fill_pieces()
+            self._fill()
             busy = [worker for worker in self._workers if worker.outbox]
             if not busy:
                 if self._made_all:
@@ -328,52 +333,53 @@ class _Feeder(threading.Thread):
                 if worker.stdin in ready:
                     _write(worker)
 
-    def _fill_whole(self) -> None:
-        """The document as it is read, to the one worker, a block or two ahead."""
-        worker = self._workers[0]
-        while not self._made_all and len(worker.outbox) < 4:
-            self.pieces = 1
-            if self._buffer:  # what was read before the document was found not to be cut
-                block = bytes(self._buffer)
-                self._buffer.clear()
-            else:
-                block = self._stream.read(BLOCK)
-            if block:
-                _queue(worker, LENGTH.pack(len(block)), block)
-            else:
-                _queue(worker, _END, ends=True)
-                self._made_all = True
+    def _fill(self) -> None:
+        """Whole pieces, each to its worker while that worker has fewer than ``QUEUED``.
 
-    def _fill_pieces(self) -> None:
-        """Whole pieces, each to its worker while that worker has fewer than ``QUEUED``."""
+        A stretch of ``LONGEST`` bytes without a cut, or a document not cut at all, goes on
+        to one worker as it is read, a block or two ahead.
+        """
         head = cast(bytes, self._head)
         while not self._made_all:
+            if self._rest_to is not None:
+                if len(self._rest_to.outbox) >= 4:
+                    return
+                block = self._stream.read(BLOCK)
+                if block:
+                    _queue(self._rest_to, LENGTH.pack(len(block)), block)
+                else:
+                    _queue(self._rest_to, _END, ends=True)
+                    self._made_all = True
+                continue
             worker = self._workers[self.pieces % len(self._workers)]
             if worker.queued >= QUEUED:
                 return
-            body, last = self._next_piece()
+            body, at_cut = self._next_piece()
             if self.pieces:
                 _queue(worker, LENGTH.pack(len(head)), head)
             _queue(worker, LENGTH.pack(len(body)), body)
-            if not last:
-                _queue(worker, LENGTH.pack(len(TAIL)), TAIL)
-            _queue(worker, _END, ends=True)
-            worker.queued += 1
             self.pieces += 1
-            self._made_all = last
+            if at_cut:
+                _queue(worker, LENGTH.pack(len(TAIL)), TAIL, _END, ends=True)
+                worker.queued += 1
+            elif self._read_all:
+                _queue(worker, _END, ends=True)
+                self._made_all = True
+            else:
+                self._rest_to = worker
 
     def _next_piece(self) -> tuple[bytes, bool]:
-        """The next piece's bytes, and whether it is the last one, reading as needed."""
+        """The next piece's bytes, and whether it ends at a cut, reading as needed."""
         searched = PIECE
         while True:
             buffer = self._buffer
             cut = next_cut(buffer, 0, searched, len(buffer))
-            if cut is not None or self._read_all:
+            if cut is not None or self._read_all or len(buffer) >= LONGEST:
                 end = len(buffer) if cut is None else cut
                 with memoryview(buffer) as view, view[:end] as body:
                     piece = bytes(body)
                 del buffer[:end]
-                return piece, cut is None
+                return piece, cut is not None
             searched = max(PIECE, len(buffer) - 16)  # a tag across the end of what was read
             block = self._stream.read(BLOCK)
             if block:

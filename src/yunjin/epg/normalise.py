@@ -25,4 +25,6 @@ def fold(text: str) -> str:
     """The comparison key of a name: width, case, separators and script folded."""
     compatible = unicodedata.normalize("NFKC", text)
     simplified: str = _to_simplified().convert(compatible)
-    return _SEPARATORS.sub("", simplified.casefold())
+    # Normalised again: dropping a separator can bring a base letter and a combining mark
+    # together (``A´`` is ``a``, space, U+0301 after NFKC), and a key must fold to itself.
+    return unicodedata.normalize("NFKC", _SEPARATORS.sub("", simplified.casefold()))

@@ -132,6 +132,19 @@ def test_a_failing_worker_raises_with_its_last_words(monkeypatch: pytest.MonkeyP
         _read(GUIDE)
 
 
+@pytest.mark.usefixtures("small_pieces")
+def test_workers_dying_over_a_guide_in_pieces_raise_with_their_last_words(
+    monkeypatch: pytest.MonkeyPatch, children: list[subprocess.Popen[bytes]]
+) -> None:
+    monkeypatch.setattr(
+        reader, "_CHILD", "import sys; sys.stdin.buffer.read(3000); sys.exit('gone')"
+    )
+    with pytest.raises(GuideReaderError, match="gone"):
+        _read(generated_guide())
+    assert len(children) == 3
+    assert all(child.returncode is not None for child in children)
+
+
 def test_leaving_early_stops_the_child(children: list[subprocess.Popen[bytes]]) -> None:
     endless = io.BytesIO(b"<tv>" + GUIDE[GUIDE.index(b"<programme") :][:-5] * 20_000)
     with read_guide(endless, ParseIssues()) as entries:

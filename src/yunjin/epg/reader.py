@@ -113,8 +113,8 @@ class _Reading:
     def _read(self, first: bytes, head: bytes | None) -> Iterator[GuideEntry]:
         """The entries of the document from workers; ``head``: cut it into pieces."""
         self._workers = [_Worker.start() for _ in range(WORKERS if head is not None else 1)]
-        self._feeder = _Feeder(self._stream, first, head, self._workers)
-        self._feeder.start()
+        self._feeder = feeder = _Feeder(self._stream, first, head, self._workers)
+        feeder.start()
         frames = _Frames(self._workers)
         found = ParseIssues()
         for piece in itertools.count():
@@ -134,10 +134,14 @@ class _Reading:
                         found.examples.setdefault(reason, example)
                     break
                 else:  # FAILED
-                    self._failed(cast(str, frame[1]), cut=head is not None)
+                    self.stop()
+                    feeder.raise_failure()  # the document could not be read: that is the cause
+                    if head is not None:
+                        raise _PieceFailed
+                    raise XmltvError(frame[1])
             else:  # the worker's output ended
-                self._feeder.join()  # it has ended too, as it closed the worker's input
-                if self._feeder.failure is None and self._feeder.pieces == piece:
+                if feeder.sent_all(piece):  # it had no more: every piece is done
+                    feeder.join()  # it has closed the workers' input, or is about to
                     self._issues.counts.update(found.counts)
                     self._issues.examples.update(found.examples)
                     return
@@ -146,16 +150,8 @@ class _Reading:
                     f"{worker.last_words()}"
                 )
                 self.stop()
-                self._feeder.raise_failure()
+                feeder.raise_failure()
                 raise stopped
-
-    def _failed(self, error: str, *, cut: bool) -> None:
-        self.stop()
-        assert self._feeder is not None
-        self._feeder.raise_failure()  # the document could not be read: that is the cause
-        if cut:
-            raise _PieceFailed
-        raise XmltvError(error)
 
     def stop(self) -> None:
         """Kill and reap the workers and wait for the feeding thread."""
@@ -314,6 +310,10 @@ class _Feeder(threading.Thread):
         if self.failure is not None:
             raise self.failure
 
+    def sent_all(self, pieces: int) -> bool:
+        """Whether the whole document went out in ``pieces`` pieces."""
+        return self._made_all and self.failure is None and self.pieces == pieces
+
     def _feed(self) -> None:
         if self._head is None:  # the whole document to one worker, as it is read
             self._rest_to = self._workers[0]
@@ -328,7 +328,7 @@ class _Feeder(threading.Thread):
                 if self._made_all:
                     return
                 continue
-            _, ready, _ = select.select([], [worker.stdin for worker in busy], [], 0.5)
+            _, ready, _ = select.select([], [worker.stdin for worker in busy], [], 0.1)
             for worker in busy:
                 if worker.stdin in ready:
                     _write(worker)

@@ -175,6 +175,20 @@ def both(code: str, **values: object) -> dict[str, str]:
     return {"en": message(code, "en", **values), "zh-CN": message(code, "zh-CN", **values)}
 
 
+class Refusal(Exception):
+    """An error worded by a message code: ``code`` names it, ``values`` fill it, ``str()`` is
+    the English and :meth:`messages` gives both languages. Areas subclass it with their own
+    base (``class ProbeError(Refusal, ValueError)``)."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(message(code, "en", **values))
+
+    def messages(self) -> dict[str, str]:
+        return both(self.code, **self.values)
+
+
 def preferred_language(accept_language: str | None) -> Language:
     """zh-CN when the client prefers any Chinese, else English."""
     if not accept_language:

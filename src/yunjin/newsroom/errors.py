@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yunjin.i18n import both, register
+from yunjin.i18n import Refusal, register
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # code: (en, zh-CN)
@@ -192,13 +192,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
 register(MESSAGES)
 
 
-class NewsroomError(ValueError):
+class NewsroomError(Refusal, ValueError):
     """A newsroom action refused; ``code`` names the message, ``values`` fill it."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.messages()["en"])
-
-    def messages(self) -> dict[str, str]:
-        return both(self.code, **self.values)

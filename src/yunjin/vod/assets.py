@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from yunjin.config import Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodAsset, VodEpisode, VodJob, VodSeason, VodTitle
-from yunjin.i18n import both, register
+from yunjin.i18n import Refusal, both, register
 from yunjin.vod.catalog import (
     CatalogError,
     TitleDraft,
@@ -111,16 +111,8 @@ CANCELLABLE: Final = (JobState.QUEUED, JobState.RUNNING)
 RETRYABLE: Final = (JobState.FAILED, JobState.CANCELLED)
 
 
-class IngestError(ValueError):
+class IngestError(Refusal, ValueError):
     """An ingest or job action refused; ``code`` names the message, ``values`` fill it."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.messages()["en"])
-
-    def messages(self) -> dict[str, str]:
-        return both(self.code, **self.values)
 
 
 class QueueUnavailable(RuntimeError):

@@ -24,7 +24,7 @@ from yunjin.db.models import (
     VodTitleCategory,
     VodTitleKey,
 )
-from yunjin.i18n import both
+from yunjin.i18n import Refusal
 from yunjin.vod.offer import on_offer
 from yunjin.vod.search import SearchKeys, parse_query, search_keys
 
@@ -43,16 +43,8 @@ class TitleKind(StrEnum):
     SERIES = "series"
 
 
-class CatalogError(ValueError):
+class CatalogError(Refusal, ValueError):
     """A catalog change or lookup refused; ``code`` names the message, ``values`` fill it."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.messages()["en"])
-
-    def messages(self) -> dict[str, str]:
-        return both(self.code, **self.values)
 
 
 @dataclass(frozen=True, slots=True)

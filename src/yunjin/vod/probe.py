@@ -24,7 +24,7 @@ import av.error
 import av.stream
 import av.video.stream
 
-from yunjin.i18n import both, register
+from yunjin.i18n import Refusal, register
 
 # How far before the declared end the truncation check starts reading, and how much shorter
 # than declared the readable media may end (streams of a file rarely end together exactly).
@@ -139,16 +139,8 @@ REASONS: dict[str, tuple[str, str]] = {
 register(PROBE_MESSAGES)
 
 
-class ProbeError(ValueError):
+class ProbeError(Refusal, ValueError):
     """A file refused as a VOD source; ``code`` names the message, ``values`` fill it."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.messages()["en"])
-
-    def messages(self) -> dict[str, str]:
-        return both(self.code, **self.values)
 
 
 def _because(why: str, **values: object) -> dict[str, str]:

@@ -38,7 +38,7 @@ from typing import IO, Any, Final
 import av
 import av.error
 
-from yunjin.i18n import both, register
+from yunjin.i18n import Refusal, register
 from yunjin.vod.ladder import (
     Images,
     Ladder,
@@ -94,16 +94,8 @@ TRANSCODE_MESSAGES: dict[str, tuple[str, str]] = {
 register(TRANSCODE_MESSAGES)
 
 
-class TranscodeError(RuntimeError):
+class TranscodeError(Refusal, RuntimeError):
     """A transcode that did not finish; ``code`` names the message, ``values`` fill it."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        self.code = code
-        self.values = values
-        super().__init__(self.messages()["en"])
-
-    def messages(self) -> dict[str, str]:
-        return both(self.code, **self.values)
 
 
 class TranscodeCancelled(TranscodeError):

@@ -48,6 +48,7 @@ def main() -> None:  # pragma: no cover - runs in the child process
             break
         document.drain()
         write_frame(out, (DONE, issues.counts, issues.examples))
+        out.flush()  # the reader waits for it before it takes the next piece's frames
     out.flush()
 
 

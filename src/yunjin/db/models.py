@@ -881,8 +881,9 @@ class NewsroomPollVote(Base):
 
 class NewsroomMedia(Base):
     """An item of a centre's media library: a video (the VOD asset it became, in the
-    newsroom's category) or an image (checked, re-encoded, kept under the data directory
-    as ``image_path`` and served publicly by its unguessable ``image_key``)."""
+    newsroom's category), an image (checked, re-encoded, kept under the data directory
+    as ``image_path`` and served publicly by its unguessable ``image_key``) or a text
+    (its ``body``: sanitised HTML)."""
 
     __tablename__ = "newsroom_media"
     __table_args__ = (Index("ix_newsroom_media_tenant", "tenant_code", "id"),)
@@ -904,6 +905,7 @@ class NewsroomMedia(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class NewsroomVersionMedia(Base):

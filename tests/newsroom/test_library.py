@@ -247,3 +247,136 @@ def _no_leftover_uploads(room: Newsroom) -> Iterator[None]:
     incoming = room.client.app.state.runtime.settings.data_dir / "newsroom" / "library"
     leftovers = [p for p in (incoming / "incoming").rglob("*")] if incoming.is_dir() else []
     assert leftovers == []
+
+
+# -- text items --------------------------------------------------------------------------
+
+
+def _text_form(room: Newsroom, who: str, tenant: str = JINJIANG, **fields: str) -> httpx.Response:
+    """A text item as a multipart form with no file: ``kind=text`` and a ``body``."""
+    return room.client.request(
+        "POST",
+        f"/api/v1/newsroom/tenants/{tenant}/library",
+        data={"kind": "text", **fields},
+        files={"file": ("", b"", "application/octet-stream")},  # the file input left empty
+        headers={"Authorization": f"Bearer {room.tokens[who]}"},
+    )
+
+
+def test_a_text_item_by_json_form_or_file(room: Newsroom) -> None:
+    library = f"/tenants/{JINJIANG}/library"
+    release = room.ok(
+        "lina",
+        "POST",
+        library,
+        {
+            "kind": "text",
+            "title": "供暖通知",
+            "title_en": "Heating notice",
+            "body": "第一段\n\n第二段",
+        },
+    )
+    assert release["kind"] == "text"
+    assert release["title"] == {"zh-CN": "供暖通知", "en": "Heating notice"}
+    assert release["body_html"] == "<p>第一段</p><p>第二段</p>"
+    assert release["content_type"] == "text/plain"
+    form = _text_form(
+        room, "lina", title="区政府声明", body="<p>声明<b>全文</b></p>", format="html"
+    )
+    assert form.status_code == 201, form.text
+    assert form.json()["body_html"] == "<p>声明<b>全文</b></p>"
+    upload = room.library_item("lina", "text", "采访实录：\n记者：您好".encode(), "transcript.txt")
+    assert upload["title"]["zh-CN"] == "transcript.txt"  # the file's name, as for images
+    assert upload["body_html"] == "<p>采访实录：<br>记者：您好</p>"
+    page = room.library_item("lina", "text", "\ufeff<h2>标题</h2>".encode(), "a.html", title="页")
+    assert page["body_html"] == "<h2>标题</h2>"  # the byte-order mark dropped
+    # listed with an excerpt, got with the whole body
+    listed = room.ok("wang", "GET", f"{library}?kind=text")["items"]
+    assert {i["id"] for i in listed} >= {release["id"], upload["id"]}
+    first = next(i for i in listed if i["id"] == release["id"])
+    assert first["excerpt"] == "第一段 第二段"
+    assert "body_html" not in first
+    got = room.ok("wang", "GET", f"/library/{release['id']}")
+    assert got["body_html"] == release["body_html"]
+
+
+def test_a_text_is_sanitised_and_bad_texts_leave_nothing(room: Newsroom) -> None:
+    library = f"/tenants/{JINJIANG}/library"
+    dirty = room.ok(
+        "lina",
+        "POST",
+        library,
+        {
+            "title": "带脚本的稿",
+            "format": "html",
+            "body": '<p onclick="x()">正文<script>alert(1)</script></p>'
+            '<a href="javascript:alert(2)">链接</a><iframe src="https://evil"></iframe>',
+        },
+    )
+    kept = dirty["body_html"]
+    for gone in ("script", "alert", "onclick", "javascript", "iframe"):
+        assert gone not in kept, kept
+    assert "正文" in kept
+    plain = room.ok("lina", "POST", library, {"title": "纯文本", "body": "<script>x</script>"})
+    assert plain["body_html"] == "<p>&lt;script&gt;x&lt;/script&gt;</p>"  # words, not markup
+    before = _counts(room)
+    cases: list[tuple[httpx.Response, tuple[int, str]]] = [
+        (room.call("lina", "POST", library, {"kind": "text", "body": "  \n "}),
+         (422, "newsroom_media_text_empty")),
+        (room.call("lina", "POST", library, {"body": "<script>1</script>", "format": "html"}),
+         (422, "newsroom_media_text_empty")),
+        (room.call("lina", "POST", library, {"body": "长" * 70_000}),  # 210 KB in UTF-8
+         (413, "newsroom_media_text_too_large")),
+        (room.call("lina", "POST", library, {"body": "x", "format": "markdown"}),
+         (400, "newsroom_media_text_bad_format")),
+        (room.call("lina", "POST", library, {"body": "x", "title": "<b>标</b>"}),
+         (400, "newsroom_plain_text_markup")),
+        (room.call("lina", "POST", library, {"kind": "image", "body": "x"}),
+         (400, "newsroom_media_no_file")),
+        (room.call("lina", "POST", library, ["not", "an", "object"]),
+         (400, "newsroom_media_bad_json")),
+        (room.upload("lina", JINJIANG, "text", "新闻稿".encode("gbk"), "gbk.txt"),
+         (422, "newsroom_media_text_not_utf8")),
+        (room.upload("lina", JINJIANG, "text", b"\x89PNG\r\n\x1a\n\x00\xff", "a.txt"),
+         (422, "newsroom_media_text_not_utf8")),
+        (room.upload("lina", JINJIANG, "text", b"%PDF-1.4", "release.pdf"),
+         (422, "newsroom_media_text_bad_file")),
+        (room.upload("lina", JINJIANG, "text", b"x" * 200_001, "big.txt"),
+         (413, "newsroom_media_text_too_large")),
+        (room.upload("lina", JINJIANG, "text", b"", "empty.txt"),
+         (422, "newsroom_media_text_empty")),
+        (room.upload("lina", JINJIANG, "text", b"x", "a.txt", body="both"),
+         (400, "newsroom_media_text_body_and_file")),
+        (_text_form(room, "lina", body=""), (422, "newsroom_media_text_empty")),
+    ]  # fmt: skip
+    for answer, expected in cases:
+        assert answer.status_code >= 400, (expected, answer.text)
+        assert _refused(answer) == expected, answer.text
+    assert _counts(room) == before
+    english = room.client.request(
+        "POST",
+        f"/api/v1/newsroom{library}",
+        data={"kind": "text"},
+        files={"file": ("gbk.txt", "新闻稿".encode("gbk"))},
+        headers={"Authorization": f"Bearer {room.tokens['lina']}", "Accept-Language": "en"},
+    )
+    assert "is not UTF-8 text" in english.json()["error"]["message"]
+
+
+def test_texts_keep_to_their_centre_and_may_be_deleted_while_copied(room: Newsroom) -> None:
+    library = f"/tenants/{JINJIANG}/library"
+    mine = room.ok("lina", "POST", library, {"title": "锦江通稿", "body": "锦江的通稿"})
+    assert room.refused("qing", "POST", library, {"body": "别处"}) == (403, "newsroom_other_tenant")
+    assert room.refused("admin1", "POST", library, {"body": "x"})[0] == 403  # writers upload
+    assert room.refused("qing", "GET", f"/library/{mine['id']}") == (
+        404,
+        "newsroom_media_not_found",
+    )
+    theirs = room.ok("qing", "GET", f"/tenants/{QINGYANG}/library?kind=text")["items"]
+    assert mine["id"] not in {i["id"] for i in theirs}
+    # a story carries a copy of the words: the item is not recorded as in use
+    story = room.story("lina", body_html=mine["body_html"])
+    assert room.refused("lina", "DELETE", f"/library/{mine['id']}")[0] == 403  # editors delete
+    assert room.call("wang", "DELETE", f"/library/{mine['id']}").status_code == 204
+    assert room.ok("lina", "GET", f"/stories/{story}")  # the story keeps its copy
+    assert room.refused("wang", "GET", f"/library/{mine['id']}")[0] == 404

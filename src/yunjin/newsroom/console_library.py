@@ -1,5 +1,6 @@
 """The console's media library page: a centre's videos (with their transcode's state and
-percent) and images, an upload form, and delete buttons for those who curate it.
+percent), images and texts, an upload form (a text typed or pasted in its ``body``, or a
+.txt / .html file), and delete buttons for those who curate it.
 
 The upload form is the console's one ``multipart/form-data`` form. Its POST checks the
 session and the gate (upload) before reading the body, the stated length while reading,
@@ -36,7 +37,7 @@ from yunjin.newsroom.console_web import (
     status_of,
 )
 from yunjin.newsroom.errors import NewsroomError
-from yunjin.newsroom.library_http import STATUS, one_file, read_upload_form
+from yunjin.newsroom.library_http import STATUS, form_parts, read_upload_form
 from yunjin.newsroom.permissions import may
 from yunjin.newsroom.tenants import get_tenant, tenant_ref
 from yunjin.newsroom.terms import Action
@@ -79,7 +80,7 @@ def library_page(request: Request, code: str, done: str = "") -> Response:
 
 @router.post(f"{PATH}/centres/{{code}}/library")
 async def upload(request: Request, code: str) -> Response:
-    """A video or an image into the centre's library."""
+    """A video, an image or a text into the centre's library."""
     runtime = runtime_of(request)
     page = bare_page(request)
     token = request.cookies.get(SESSION_COOKIE, "")
@@ -93,7 +94,7 @@ async def upload(request: Request, code: str) -> Response:
     except ApiError as error:
         return refusal(page, error.code, error.values, error.status)
     try:
-        fields, upload_file = one_file(form)
+        fields, upload_file = form_parts(form)
         check_csrf(csrf_token(token), fields["csrf"])  # before the file is looked at
         await run_in_threadpool(
             library_uploads.receive_upload,
@@ -103,8 +104,8 @@ async def upload(request: Request, code: str) -> Response:
             token,
             code,
             fields,
-            upload_file.filename or "",
-            upload_file.file,
+            upload_file.filename or "" if upload_file else "",
+            upload_file.file if upload_file else None,
         )
     except FormRefused as refused:
         return refusal(page, refused.code, {}, refused.status)

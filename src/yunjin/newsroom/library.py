@@ -1,10 +1,12 @@
-"""A centre's media library: its videos and images, what stories may attach.
+"""A centre's media library: its videos, images and texts, what stories may attach.
 
 A video item is the VOD asset its upload became — probed, transcoded by the VOD workers,
 a title in the newsroom's reserved category (``vod.offer``), so it never shows on the 点播
 shelves; its state and percent are the asset's and its job's. An image item is a file
 checked and re-encoded by ``library_files``, served publicly at :func:`image_url` by an
 unguessable key (a published story's images are public; a draft's are not listed anywhere).
+A text item is copy kept for reuse, its body sanitised HTML (``library_texts``); a story
+takes a copy of it, so its use is not recorded and it may be deleted (ADR 0024, amendment 1).
 
 Every action asks the gate (``permissions.may``: view, upload, delete) in the caller's
 transaction; an item of another centre answers "not found". A story attaches only its own
@@ -15,6 +17,7 @@ in use cannot be deleted.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,6 +43,7 @@ from yunjin.i18n import register
 from yunjin.newsroom.content import Content, plain
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.library_files import StoredImage
+from yunjin.newsroom.library_texts import CheckedText
 from yunjin.newsroom.permissions import Actor, may, require
 from yunjin.newsroom.tenants import tenant_ref
 from yunjin.newsroom.terms import Action
@@ -50,6 +54,7 @@ from yunjin.vod.offer import NEWSROOM_CATEGORY, ensure_newsroom_category
 IMAGE_ROUTE: Final = "/api/v1/media/images"
 IMAGE_URL: Final = re.compile(r"^/api/v1/media/images/(?P<key>[0-9a-f]{32})\.(?:jpg|png)$")
 MAX_TITLE: Final = 200
+TAG: Final = re.compile(r"<[^>]*>")
 
 register(
     {
@@ -58,8 +63,8 @@ register(
             "媒体库中没有条目 {media}。",
         ),
         "newsroom_media_bad_kind": (
-            "A library item is a video or an image, not {kind!r}.",
-            "媒体库条目只能是视频（video）或图片（image），不能是 {kind!r}。",
+            "A library item is a video, an image or a text, not {kind!r}.",
+            "媒体库条目只能是视频（video）、图片（image）或文稿（text），不能是 {kind!r}。",
         ),
         "newsroom_media_in_use": (
             "{title} is used by story {story}; remove it from every version first.",
@@ -82,9 +87,14 @@ register(
 class MediaKind(StrEnum):
     VIDEO = "video"
     IMAGE = "image"
+    TEXT = "text"
 
 
-KIND_LABELS: Final = {MediaKind.VIDEO: ("Video", "视频"), MediaKind.IMAGE: ("Image", "图片")}
+KIND_LABELS: Final = {
+    MediaKind.VIDEO: ("Video", "视频"),
+    MediaKind.IMAGE: ("Image", "图片"),
+    MediaKind.TEXT: ("Text", "文稿"),
+}
 
 
 def parse_media_kind(value: str) -> MediaKind:
@@ -197,6 +207,34 @@ def add_image(
     return item
 
 
+def add_text(
+    session: Session,
+    actor: Actor,
+    tenant_code: str,
+    text: CheckedText,
+    titles: Titles,
+    filename: str,
+    now: datetime,
+) -> NewsroomMedia:
+    """A text item for a body ``library_texts.check_text`` sanitised and measured."""
+    check_upload(session, actor, tenant_code)
+    item = NewsroomMedia(
+        tenant_code=tenant_code,
+        kind=MediaKind.TEXT.value,
+        title_zh=titles.zh,
+        title_en=titles.en,
+        filename=filename,
+        uploaded_by=actor.id,
+        created_at=now,
+        content_type=text.content_type,
+        size_bytes=text.size_bytes,
+        body=text.body,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
 # -- reading ---------------------------------------------------------------------------
 
 
@@ -219,9 +257,12 @@ def get_item(session: Session, actor: Actor, media_id: int) -> NewsroomMedia:
     return item
 
 
-def items_json(session: Session, items: list[NewsroomMedia]) -> list[dict[str, Any]]:
+def items_json(
+    session: Session, items: list[NewsroomMedia], *, with_body: bool = False
+) -> list[dict[str, Any]]:
     """Items as the API and the console show them; a video with its transcode's state,
-    percent and error, read from its VOD asset and job."""
+    percent and error, read from its VOD asset and job; a text with its body when
+    ``with_body`` (one item), else a short excerpt (a list)."""
     codes = [i.asset_code for i in items if i.asset_code]
     videos: dict[str, tuple[VodAsset, VodJob | None]] = {}
     if codes:
@@ -237,11 +278,17 @@ def items_json(session: Session, items: list[NewsroomMedia]) -> list[dict[str, A
         )
     )
     people = {staff_id: username for staff_id, username in named}
-    return [_item_json(i, videos.get(i.asset_code or ""), people.get(i.uploaded_by)) for i in items]
+    return [
+        _item_json(i, videos.get(i.asset_code or ""), people.get(i.uploaded_by), with_body)
+        for i in items
+    ]
 
 
 def _item_json(
-    item: NewsroomMedia, video: tuple[VodAsset, VodJob | None] | None, uploader: str | None
+    item: NewsroomMedia,
+    video: tuple[VodAsset, VodJob | None] | None,
+    uploader: str | None,
+    with_body: bool,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {
         "id": item.id,
@@ -260,6 +307,12 @@ def _item_json(
         found["url"] = image_url(item.image_key or "", extension)
         found["content_type"] = item.content_type
         return found
+    if item.kind == MediaKind.TEXT:
+        found["content_type"] = item.content_type
+        found["excerpt"] = excerpt(item.body or "")
+        if with_body:
+            found["body_html"] = item.body or ""
+        return found
     asset, job = video if video is not None else (None, None)
     state = asset.state if asset is not None else "missing"
     percent = 100.0 if state == "ready" else round((job.progress if job else 0.0) * 100, 1)
@@ -269,6 +322,21 @@ def _item_json(
     found["duration_s"] = asset.duration_s if asset is not None else None
     found["error"] = asset.error_code if asset is not None else None
     return found
+
+
+def excerpt(body: str, limit: int = 120) -> str:
+    """The first words of a text item's body, as plain text."""
+    text = " ".join(html.unescape(TAG.sub(" ", body)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_body(session: Session, actor: Actor, tenant_code: str, media_id: int) -> str:
+    """The body of one of the centre's text items, for a story to take a copy of; any
+    other item (another centre's, or not a text) answers "not found"."""
+    item = get_item(session, actor, media_id)
+    if item.tenant_code != tenant_code or item.kind != MediaKind.TEXT or item.body is None:
+        raise NewsroomError("newsroom_media_not_found", media=media_id)
+    return item.body
 
 
 def _seconds(moment: datetime) -> int:

@@ -1,18 +1,21 @@
-"""A centre's media library over HTTP: upload a video or an image, list, read, delete;
-and the public address of a library image.
+"""A centre's media library over HTTP: upload a video, an image or a text, list, read,
+delete; and the public address of a library image.
 
 Staff use their newsroom sessions (``Authorization: Bearer``). An upload is one
-``multipart/form-data`` request — ``kind`` (video | image), ``title``, ``title_en`` and one
+``multipart/form-data`` request — ``kind`` (video | image | text), ``title``, ``title_en`` and one
 ``file`` — that must state its length (``Content-Length``, at most the video limit): the
 gate and the length are checked before a byte of the body is read. A video goes into the
 VOD pipeline (``vod.assets.ingest_file``: probed, kept, its transcode queued) and its
 state and percent are read back from the asset and its job; an image is checked and
-re-encoded (``library_files``). A refused upload, or one that stops half-way, leaves no row
-and no file.
+re-encoded (``library_files``). A text item comes in the same form (``kind=text`` with a
+``body`` field and its ``format``, or a ``.txt`` / ``.html`` file) or as a JSON object
+with the same names (``library_texts``). A refused upload, or one that stops half-way,
+leaves no row and no file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, Final, TypeVar
 
@@ -26,7 +29,7 @@ from starlette.requests import ClientDisconnect
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.i18n import register
-from yunjin.newsroom import library, library_files, library_uploads
+from yunjin.newsroom import library, library_files, library_texts, library_uploads
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.library import MediaKind
 from yunjin.newsroom.permissions import Actor
@@ -36,6 +39,9 @@ from yunjin.vod.probe import PROBE_MESSAGES
 router = APIRouter(tags=["newsroom-library"])
 PREFIX: Final = "/api/v1/newsroom"
 T = TypeVar("T")
+FIELDS: Final = ("kind", "title", "title_en", "body", "format")
+FIELD_BYTES: Final = library_texts.MAX_TEXT_BYTES + 64 * 1024  # a text's body is a field
+JSON_BYTES: Final = 1 << 20
 Authorization = Annotated[str | None, Header()]
 STATUS: Final = {
     "newsroom_login_required": 401,
@@ -50,6 +56,10 @@ STATUS: Final = {
     "newsroom_media_not_image": 422,
     "newsroom_media_image_broken": 422,
     "newsroom_media_too_many_pixels": 422,
+    "newsroom_media_text_empty": 422,
+    "newsroom_media_text_not_utf8": 422,
+    "newsroom_media_text_bad_file": 422,
+    "newsroom_media_text_too_large": 413,
     "vod_bad_filename": 400,
 } | dict.fromkeys(PROBE_MESSAGES, 422)
 
@@ -66,6 +76,10 @@ register(
         "newsroom_media_incomplete": (
             "The upload stopped before the whole file arrived; nothing was kept. Send it again.",
             "上传在文件传完之前中断，未保存任何内容。请重新上传。",
+        ),
+        "newsroom_media_bad_json": (
+            "A text item as JSON is one object of strings: kind, title, title_en, body, format.",
+            "以 JSON 提交的文稿条目须为一个字符串字段对象：kind、title、title_en、body、format。",
         ),
         "newsroom_media_bad_form": (
             "An upload is a multipart/form-data form: {reason}.",
@@ -96,17 +110,26 @@ def _run(request: Request, authorization: str | None, work: Callable[[Session, A
 
 @router.post(f"{PREFIX}/tenants/{{code}}/library", status_code=201)
 async def upload(request: Request, code: str, authorization: Authorization = None) -> Any:
-    """Add a video or an image to the centre's library (``multipart/form-data``: ``kind``,
-    ``title``, ``title_en``, ``file``)."""
+    """Add a video, an image or a text to the centre's library (``multipart/form-data``:
+    ``kind``, ``title``, ``title_en``, ``file``, or ``body`` and ``format`` for a text; a
+    text also as a JSON object of the same names)."""
     runtime = runtime_of(request)
     token = _bearer(authorization)
     try:
         await run_in_threadpool(library_uploads.check_upload, runtime.db, token, code)
     except NewsroomError as error:
         raise _refusal(error) from error
+    if request.headers.get("content-type", "").startswith("application/json"):
+        fields = await read_text_json(request)
+        try:
+            return await run_in_threadpool(
+                library_uploads.receive_text, runtime.db, token, code, fields, "", None
+            )
+        except NewsroomError as error:
+            raise _refusal(error) from error
     form = await read_upload_form(request)
     try:
-        fields, upload_file = one_file(form)
+        fields, upload_file = form_parts(form)
         return await run_in_threadpool(
             library_uploads.receive_upload,
             runtime.settings,
@@ -115,8 +138,8 @@ async def upload(request: Request, code: str, authorization: Authorization = Non
             token,
             code,
             fields,
-            upload_file.filename or "",
-            upload_file.file,
+            upload_file.filename or "" if upload_file else "",
+            upload_file.file if upload_file else None,
         )
     except (NewsroomError, IngestError) as error:
         raise _refusal(error) from error
@@ -132,17 +155,38 @@ async def read_upload_form(request: Request) -> FormData:
     if not length.isdigit() or int(length) > limit:
         raise ApiError(413, "newsroom_media_upload_too_large", {"limit": limit // library_files.MB})
     try:
-        return await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
+        return await request.form(max_files=1, max_fields=8, max_part_size=FIELD_BYTES)
     except ClientDisconnect:
         raise ApiError(400, "newsroom_media_incomplete") from None
 
 
-def one_file(form: FormData) -> tuple[dict[str, str], UploadFile]:
+async def read_text_json(request: Request) -> dict[str, str]:
+    """A text item sent as JSON: one object of strings, its stated length within bounds."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > JSON_BYTES:
+        raise ApiError(413, "newsroom_media_upload_too_large", {"limit": 1})
+    try:
+        found = json.loads(await request.body())
+    except ClientDisconnect:
+        raise ApiError(400, "newsroom_media_incomplete") from None
+    except ValueError:
+        raise ApiError(400, "newsroom_media_bad_json") from None
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        raise ApiError(400, "newsroom_media_bad_json")
+    if found.get("kind", MediaKind.TEXT.value) != MediaKind.TEXT.value:
+        raise ApiError(400, "newsroom_media_no_file")  # a video or an image is a file
+    return {n: found.get(n, "") for n in FIELDS} | {"kind": MediaKind.TEXT.value}
+
+
+def form_parts(form: FormData) -> tuple[dict[str, str], UploadFile | None]:
+    """The form's fields and its one file; a file input left empty counts as none."""
     files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-    if len(files) != 1:
+    chosen = [f for f in files if f.filename or f.size]
+    if len(chosen) > 1:
         raise NewsroomError("newsroom_media_no_file")
-    texts = {n: form.get(n) for n in ("kind", "title", "title_en", "csrf")}
-    return {n: v if isinstance(v, str) else "" for n, v in texts.items()}, files[0]
+    texts = {n: form.get(n) for n in (*FIELDS, "csrf")}
+    fields = {n: v if isinstance(v, str) else "" for n, v in texts.items()}
+    return fields, chosen[0] if chosen else None
 
 
 def _bearer(authorization: str | None) -> str:
@@ -158,7 +202,8 @@ def _bearer(authorization: str | None) -> str:
 def tenant_library(
     request: Request, code: str, authorization: Authorization = None, kind: MediaKind | None = None
 ) -> dict[str, Any]:
-    """The centre's videos (with their transcode's state and percent) and images."""
+    """The centre's videos (with their transcode's state and percent), images and texts
+    (an excerpt each; one item's ``GET`` has the whole body)."""
 
     def listing(session: Session, actor: Actor) -> dict[str, Any]:
         return {"items": library.items_json(session, library.items_of(session, actor, code, kind))}
@@ -173,7 +218,9 @@ def library_item(
     return _run(
         request,
         authorization,
-        lambda s, actor: library.items_json(s, [library.get_item(s, actor, media_id)])[0],
+        lambda s, actor: library.items_json(
+            s, [library.get_item(s, actor, media_id)], with_body=True
+        )[0],
     )
 
 

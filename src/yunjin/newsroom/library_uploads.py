@@ -5,7 +5,9 @@ newsroom session token (a bearer token or the console's cookie). Here the kind, 
 and the titles are checked, the file is copied into a folder of its own with its size
 counted (``library_files.receive``), then an image is checked and re-encoded, a video handed
 to the VOD pipeline (``vod.assets.ingest_file``: probed, kept, transcode queued), and the
-item recorded — each step as the person, through the gate. Refusals are
+item recorded — each step as the person, through the gate. A text item comes as a
+``body`` field or a small ``.txt`` / ``.html`` file (``library_texts``: UTF-8, sanitised,
+size-limited) and is one row, no file kept. Refusals are
 :class:`NewsroomError` or :class:`IngestError` (the probe's); the receiving folder is
 removed whatever happens, so a refused upload leaves neither a row nor a file.
 """
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from yunjin.config import Settings
 from yunjin.db.engine import Database
-from yunjin.newsroom import library, library_files
+from yunjin.newsroom import library, library_files, library_texts
 from yunjin.newsroom import staff as accounts
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.library import MediaKind, Titles
@@ -58,10 +60,15 @@ def receive_upload(
     code: str,
     fields: dict[str, str],
     filename: str,
-    source: BinaryIO,
+    source: BinaryIO | None,
 ) -> dict[str, Any]:
-    """Check, keep and record one uploaded file; the new item as ``library.items_json``."""
+    """Check, keep and record one uploaded file (or a text's ``body``); the new item as
+    ``library.items_json``."""
     kind = library.parse_media_kind(fields.get("kind", ""))
+    if kind is MediaKind.TEXT:
+        return receive_text(db, token, code, fields, filename, source)
+    if source is None:
+        raise NewsroomError("newsroom_media_no_file")
     name = library_files.checked_name(filename)
     titles = library.check_titles(fields.get("title", ""), fields.get("title_en", ""), name)
     folder = library_files.incoming_dir(settings) / secrets.token_hex(12)
@@ -74,6 +81,38 @@ def receive_upload(
         return _add_video(settings, db, queue, token, code, kept, name, titles)
     finally:
         library_files.discard(folder)
+
+
+def receive_text(
+    db: Database,
+    token: str,
+    code: str,
+    fields: dict[str, str],
+    filename: str,
+    source: BinaryIO | None,
+) -> dict[str, Any]:
+    """A text item from the ``body`` field (``format``: plain | html) or from a .txt or
+    .html file; checked whole before the one row is written."""
+    body = fields.get("body", "")
+    if source is not None and body.strip():
+        raise NewsroomError("newsroom_media_text_body_and_file")
+    if source is None:
+        form = library_texts.parse_format(fields.get("format", ""))
+        name, raw = "", body
+    else:
+        name = library_files.checked_name(filename)
+        form = library_texts.file_format(name)
+        raw = library_texts.decode(source.read(library_texts.MAX_TEXT_BYTES + 1), name)
+    text = library_texts.check_text(raw, form)
+    titles = library.check_titles(fields.get("title", ""), fields.get("title_en", ""), name)
+    if not titles.zh:
+        raise NewsroomError("newsroom_title_empty")
+
+    def add(session: Session, actor: Actor) -> dict[str, Any]:
+        item = library.add_text(session, actor, code, text, titles, name, now())
+        return library.items_json(session, [item], with_body=True)[0]
+
+    return as_staff(db, token, add)
 
 
 def _add_image(

@@ -127,3 +127,53 @@ def test_upload_list_pick_and_delete(app: Any, news_clip: bytes) -> None:
     forged_delete = wang.post(f"/console/library/{image_id}/delete", {}, csrf="forged")
     assert forged_delete.status_code == 403
     assert image_id in rows(wang)  # refused: nothing deleted
+
+
+def test_a_text_item_typed_in_and_inserted_into_a_story(app: Any) -> None:
+    team = people(app, "lina", "wang", "qing")
+    lina, wang, qing = team["lina"], team["wang"], team["qing"]
+    lina.get(f"/console/centres/{JINJIANG}/library")
+    assert '<option value="text">文稿</option>' in lina.last
+    before = rows(lina)
+    # the body field with the file input left empty; a script in it never reaches a story
+    body = "<p>区政府关于供暖的声明。</p><script>alert(1)</script><p>全文如下</p>"
+    added = upload(lina, JINJIANG, "text", b"", "", title="供暖声明", body=body, format="html")
+    assert added.status_code == 303, added.text
+    refused = upload(lina, JINJIANG, "text", "新闻稿".encode("gbk"), "gbk.txt")
+    assert refused.status_code == 422
+    assert "不是 UTF-8 文本" in refused.text
+    refused = upload(lina, JINJIANG, "text", b"", "", title="空", body="   ")
+    assert refused.status_code == 422
+    assert "文稿条目须有正文内容" in refused.text
+    added_rows = {k: v for k, v in rows(lina).items() if k not in before}
+    assert list(added_rows.values()) == ["text"]
+    text_id = next(iter(added_rows))
+    assert "区政府关于供暖的声明" in lina.get(f"/console/centres/{JINJIANG}/library").text
+
+    # the story form offers it; "insert" fills the body without saving anything
+    lina.get(f"/console/centres/{JINJIANG}/stories/new?kind=notice")
+    assert f'<option value="{text_id}">供暖声明' in lina.last
+    form = {"title": "供暖", "summary": "", "body_html": "<p>导语</p>", "insert_text": text_id}
+    filled = lina.post(
+        f"/console/centres/{JINJIANG}/stories?kind=news", {**form, "do": "insert_text"}
+    )
+    assert filled.status_code == 200
+    assert "&lt;p&gt;导语&lt;/p&gt;\n&lt;p&gt;区政府关于供暖的声明。&lt;/p&gt;" in filled.text
+    assert "alert" not in filled.text
+    story = story_id(lina.post(f"/console/centres/{JINJIANG}/stories?kind=news", form))
+    lina.get(f"/console/stories/{story}/edit")
+    inserted = lina.post(f"/console/stories/{story}/edit", {**form, "do": "insert_text"})
+    assert inserted.status_code == 200
+    assert "区政府关于供暖的声明" in inserted.text
+    # another centre's text is "not found" for Qingyang's form, and not offered there
+    qing.get(f"/console/centres/{QINGYANG}/stories/new?kind=news")
+    assert "供暖声明" not in qing.last
+    forged = qing.post(
+        f"/console/centres/{QINGYANG}/stories?kind=news", {**form, "do": "insert_text"}
+    )
+    assert forged.status_code == 400
+    assert "媒体库中没有条目" in forged.text
+    # the story keeps its copy: the editor may delete the text item
+    wang.get(f"/console/centres/{JINJIANG}/library")
+    assert wang.post(f"/console/library/{text_id}/delete", {}).status_code == 303
+    assert text_id not in rows(wang)

@@ -304,14 +304,30 @@ def _editor(
 
 
 def _library_choices(session: Session, visit: Visit, code: str, kind: Kind) -> dict[str, Any]:
-    """The centre's videos and images a news story may attach (its library)."""
+    """The centre's videos and images a news story may attach, and the texts any story
+    may take a copy of (its library)."""
+    if not may(visit.actor, Action.VIEW_LIBRARY, tenant_ref(session, code)):
+        return {"videos": [], "images": [], "texts": []}
+    texts = library.items_of(session, visit.actor, code, library.MediaKind.TEXT)
     if kind is not Kind.NEWS:
-        return {"videos": [], "images": []}
+        return {"videos": [], "images": [], "texts": library.items_json(session, texts)}
     items = library.items_json(session, library.items_of(session, visit.actor, code))
     return {
         "videos": [i for i in items if i["kind"] == "video"],
         "images": [i for i in items if i["kind"] == "image"],
+        "texts": [i for i in items if i["kind"] == "text"],
     }
+
+
+def _with_text(session: Session, visit: Visit, code: str, form: dict[str, str]) -> dict[str, str]:
+    """The form again with the chosen library text's body added at the end of the story's
+    body: a copy the story owns (the "insert" button; nothing is saved)."""
+    chosen = form.get("insert_text", "")
+    if not chosen.isdigit():
+        raise NewsroomError("newsroom_media_not_found", media=chosen[:20])
+    body = library.text_body(session, visit.actor, code, int(chosen))
+    before = form.get("body_html", "").rstrip()
+    return {**form, "body_html": f"{before}\n{body}" if before else body}
 
 
 @router.get(f"{PATH}/centres/{{code}}/stories/new")
@@ -329,7 +345,12 @@ def new_story(request: Request, code: str, kind: str = "news") -> Response:
 async def create_story(request: Request, code: str, kind: str = "news") -> Response:
     def create(session: Session, visit: Visit, form: dict[str, str]) -> Response:
         chosen = parse_kind(kind)
+        action = f"{PATH}/centres/{code}/stories?kind={chosen.value}"
         try:
+            if form.get("do") == "insert_text":
+                require(may(visit.actor, Action.CREATE, tenant_ref(session, code)))
+                filled = _with_text(session, visit, code, form)
+                return _editor(session, visit, code, chosen, filled, action)
             content = content_from_form(chosen, form, visit.page.timezone)
             topic = int(form["topic"]) if form.get("topic", "").isdigit() else None
             story = stories.create_story(session, visit.actor, code, content, now(), topic_id=topic)
@@ -337,7 +358,6 @@ async def create_story(request: Request, code: str, kind: str = "news") -> Respo
             if error.code in _GATE_REFUSALS:
                 raise
             message = error.messages()[visit.page.lang]
-            action = f"{PATH}/centres/{code}/stories?kind={chosen.value}"
             raise Rerender(
                 _editor(session, visit, code, chosen, form, action, error=message)
             ) from error
@@ -379,6 +399,13 @@ async def edit_story(request: Request, story_id: int) -> Response:
         story = stories.get_story(session, visit.actor, story_id, now())
         kind = Kind(story.kind)
         try:
+            if form.get("do") == "insert_text":
+                require(decide(session, visit.actor, story, Action.EDIT))
+                filled = _with_text(session, visit, story.tenant_code, form)
+                action = f"{PATH}/stories/{story_id}/edit"
+                return _editor(
+                    session, visit, story.tenant_code, kind, filled, action, story=story_id
+                )
             content = content_from_form(kind, form, visit.page.timezone)
             stories.edit_story(session, visit.actor, story_id, content, now())
         except NewsroomError as error:

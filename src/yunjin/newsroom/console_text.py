@@ -200,14 +200,29 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "library": ("Media library", "媒体库"),
     "library_hint": (
         "Videos go through the VOD transcoder and play publicly from published stories; "
-        "images are checked and re-encoded. Stories attach only this centre's items.",
-        "视频经点播转码后可在已发布稿件中公开播放；图片经校验并重新编码。稿件只能使用本中心媒体库的素材。",
+        "images are checked and re-encoded; texts (press releases, statements, transcripts) "
+        "are kept sanitised for stories to copy. Stories attach only this centre's items.",
+        "视频经点播转码后可在已发布稿件中公开播放；图片经校验并重新编码；文稿（新闻稿、声明、"
+        "采访记录）经清理后保存，供稿件复制使用。稿件只能使用本中心媒体库的素材。",
     ),
     "upload": ("Upload", "上传"),
     "upload_file": ("File", "文件"),
     "title_en": ("Title in English (optional)", "英文标题（可选）"),
     "media_video": ("Video", "视频"),
     "media_image": ("Image", "图片"),
+    "media_text": ("Text", "文稿"),
+    "media_text_body": ("Text (for a text item)", "文稿正文（文稿条目）"),
+    "media_text_hint": (
+        "Paste the copy here, or choose a .txt / .html file (UTF-8) above.",
+        "在此粘贴文稿，或在上方选择 .txt / .html 文件（UTF-8 编码）。",
+    ),
+    "media_text_format": ("Text format", "文稿格式"),
+    "media_text_plain": ("Plain text", "纯文本"),
+    "insert_text": ("Insert into the body", "插入正文"),
+    "insert_text_hint": (
+        "Insert a text from the library (a copy, added at the end of the body)",
+        "从媒体库插入文稿（复制一份，添加到正文末尾）",
+    ),
     "no_media": ("The library is empty.", "媒体库暂无素材。"),
     "uploaded_by": ("Uploaded by", "上传者"),
     "media_state": ("Transcoding", "转码"),

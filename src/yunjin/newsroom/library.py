@@ -155,23 +155,22 @@ def add_video(
     asset = session.scalar(select(VodAsset).where(VodAsset.code == asset_code))
     if asset is None:
         raise NewsroomError("newsroom_video_not_found", asset=asset_code)
-    item = NewsroomMedia(
-        tenant_code=tenant_code,
-        kind=MediaKind.VIDEO.value,
-        title_zh=titles.zh,
-        title_en=titles.en,
-        filename=filename,
-        uploaded_by=actor.id,
-        created_at=now,
-        asset_code=asset_code,
-        content_type="video",
-        size_bytes=asset.size_bytes,
-        width=asset.width,
-        height=asset.height,
+    return _add(
+        session,
+        NewsroomMedia(
+            kind=MediaKind.VIDEO.value,
+            asset_code=asset_code,
+            content_type="video",
+            size_bytes=asset.size_bytes,
+            width=asset.width,
+            height=asset.height,
+        ),
+        actor,
+        tenant_code,
+        titles,
+        filename,
+        now,
     )
-    session.add(item)
-    session.flush()
-    return item
 
 
 def add_image(
@@ -187,24 +186,23 @@ def add_image(
 ) -> NewsroomMedia:
     """An image item for a file ``library_files.store_image`` checked and wrote."""
     check_upload(session, actor, tenant_code)
-    item = NewsroomMedia(
-        tenant_code=tenant_code,
-        kind=MediaKind.IMAGE.value,
-        title_zh=titles.zh,
-        title_en=titles.en,
-        filename=filename,
-        uploaded_by=actor.id,
-        created_at=now,
-        image_key=key,
-        image_path=relative_path,
-        content_type=stored.content_type,
-        size_bytes=stored.size_bytes,
-        width=stored.width,
-        height=stored.height,
+    return _add(
+        session,
+        NewsroomMedia(
+            kind=MediaKind.IMAGE.value,
+            image_key=key,
+            image_path=relative_path,
+            content_type=stored.content_type,
+            size_bytes=stored.size_bytes,
+            width=stored.width,
+            height=stored.height,
+        ),
+        actor,
+        tenant_code,
+        titles,
+        filename,
+        now,
     )
-    session.add(item)
-    session.flush()
-    return item
 
 
 def add_text(
@@ -218,18 +216,39 @@ def add_text(
 ) -> NewsroomMedia:
     """A text item for a body ``library_texts.check_text`` sanitised and measured."""
     check_upload(session, actor, tenant_code)
-    item = NewsroomMedia(
-        tenant_code=tenant_code,
-        kind=MediaKind.TEXT.value,
-        title_zh=titles.zh,
-        title_en=titles.en,
-        filename=filename,
-        uploaded_by=actor.id,
-        created_at=now,
-        content_type=text.content_type,
-        size_bytes=text.size_bytes,
-        body=text.body,
+    return _add(
+        session,
+        NewsroomMedia(
+            kind=MediaKind.TEXT.value,
+            content_type=text.content_type,
+            size_bytes=text.size_bytes,
+            body=text.body,
+        ),
+        actor,
+        tenant_code,
+        titles,
+        filename,
+        now,
     )
+
+
+def _add(
+    session: Session,
+    item: NewsroomMedia,
+    actor: Actor,
+    tenant_code: str,
+    titles: Titles,
+    filename: str,
+    now: datetime,
+) -> NewsroomMedia:
+    """Store an item of any kind with what every item records: its centre, titles, file
+    name, uploader and time."""
+    item.tenant_code = tenant_code
+    item.title_zh = titles.zh
+    item.title_en = titles.en
+    item.filename = filename
+    item.uploaded_by = actor.id
+    item.created_at = now
     session.add(item)
     session.flush()
     return item

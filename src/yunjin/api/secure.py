@@ -36,20 +36,30 @@ def client_address(request: Request) -> str:
     return peer
 
 
-def _check(
-    request: Request, token: str, expires: str, channel: str, lease: str | None = None
+Verifier = Callable[[str, Binding, str, int, str, str, int, str | None], Verdict]
+
+
+def check_token(
+    request: Request,
+    token: str,
+    expires: str,
+    scope: str,
+    lease: str | None,
+    verifier: Verifier = verify,
 ) -> None:
+    """Refuse the request unless its prefix verifies (``verify`` for a channel,
+    ``verify_vod`` for an asset): 404 without a secret, 410 expired, 403 forged."""
     secret = runtime_of(request).settings.token_secret
     if secret is None:
         raise ApiError(404, "tokens_disabled")
     if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
         raise ApiError(403, "token_forged")
-    verdict = verify(
+    verdict = verifier(
         secret,
         Binding(request.url.path.split("/", 2)[1]),  # "t" or "ti"
         token,
         int(expires),
-        channel,
+        scope,
         client_address(request),
         int(time.time()),
         lease,
@@ -79,7 +89,7 @@ def _routes(tail: str, head: bool = True) -> Callable[[Endpoint], Endpoint]:
 async def signed_playlist(
     request: Request, token: str, expires: str, channel: str, name: str, lease: str | None = None
 ) -> Response:
-    _check(request, token, expires, channel, lease)
+    check_token(request, token, expires, channel, lease)
     if lease is not None:
         renew_lease(runtime_of(request), lease, channel)
     return playlist_response(request, channel, name)
@@ -96,7 +106,7 @@ async def signed_segment(
     segment: str,
     lease: str | None = None,
 ) -> Response:
-    _check(request, token, expires, channel, lease)
+    check_token(request, token, expires, channel, lease)
     return segment_response(request, channel, day, hour, segment)
 
 
@@ -105,7 +115,7 @@ async def signed_key(
     request: Request, token: str, expires: str, channel: str, name: str, lease: str | None = None
 ) -> Response:
     """An encrypted channel's key, for the holder of a token for that channel."""
-    _check(request, token, expires, channel, lease)
+    check_token(request, token, expires, channel, lease)
     return key_response(request, channel, name)
 
 

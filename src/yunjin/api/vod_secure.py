@@ -25,8 +25,8 @@ from fastapi.responses import FileResponse, Response
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
-from yunjin.api.secure import client_address
-from yunjin.delivery.tokens import Binding, Verdict, VodScope, verify_vod
+from yunjin.api.secure import check_token
+from yunjin.delivery.tokens import VodScope, verify_vod
 from yunjin.runtime import Runtime
 from yunjin.subscribers.entitlements import Viewer, VodPlay, can_play
 from yunjin.vod.master import filter_master, is_rung, is_uhd_rung
@@ -43,25 +43,9 @@ MEDIA_CACHE = "max-age=86400"
 
 
 def _check(request: Request, token: str, expires: str, scope: str, lease: str | None) -> VodScope:
-    secret = runtime_of(request).settings.token_secret
-    if secret is None:
-        raise ApiError(404, "tokens_disabled")
-    if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
-        raise ApiError(403, "token_forged")
-    verdict = verify_vod(
-        secret,
-        Binding(request.url.path.split("/", 2)[1]),  # "t" or "ti"
-        token,
-        int(expires),
-        scope,
-        client_address(request),
-        int(time.time()),
-        lease,
-    )
-    if verdict is Verdict.EXPIRED:
-        raise ApiError(410, "token_expired")
+    check_token(request, token, expires, scope, lease, verify_vod)
     parsed = VodScope.parse(scope)
-    if verdict is Verdict.FORGED or parsed is None:
+    if parsed is None:  # a signed scope that does not parse is no scope of ours
         raise ApiError(403, "token_forged")
     return parsed
 

@@ -90,6 +90,11 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def attempts(out: Path) -> list[str]:
+    """The work folders of transcodes into ``out`` (``.{name}.tmp-…`` beside it)."""
+    return [name for name in leftovers(out.parent) if name.startswith(f".{out.name}.tmp-")]
+
+
 def decodes_to_the_end(playlist: Path) -> None:
     result = subprocess.run(
         [ffmpeg_binary(), "-v", "error", "-nostdin", "-i", str(playlist), "-f", "null", "-"],
@@ -329,6 +334,8 @@ def test_ffmpeg_dies_with_a_killed_worker_and_a_retry_cleans_up(
     out = tmp_path / "assets" / "clip"
     worker = subprocess.Popen([sys.executable, "-c", WORKER, str(source), str(out)])
     try:
+        # the work folder first: ffmpeg_binary() may run `ffmpeg -version` before transcode()
+        wait_for(lambda: attempts(out), 30, "the worker's work folder")
         [ffmpeg] = wait_for(lambda: ffmpeg_children(worker.pid), 30, "the worker's ffmpeg")
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
@@ -337,7 +344,7 @@ def test_ffmpeg_dies_with_a_killed_worker_and_a_retry_cleans_up(
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-    assert [name for name in leftovers(out.parent) if ".tmp-" in name]  # the dead attempt's
+    assert attempts(out)  # the dead attempt's work folder is still there
     assert not out.exists()
 
     ladder = dataclasses.replace(fast(info), rungs=fast(info).rungs[:1])

@@ -13,7 +13,7 @@ demo: setup
 	$(BIN)/yunjin demo --data $(DATA)
 
 test: setup
-	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx chromium=/usr/bin/chromium fonts-wqy-microhei=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc vlc-bin=/usr/bin/cvlc vlc-plugin-base=/usr/lib/x86_64-linux-gnu/vlc/plugins/demux/libadaptive_plugin.so
+	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx chromium=/usr/bin/chromium fonts-wqy-microhei=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc vlc-bin=/usr/bin/cvlc vlc-plugin-base=/usr/lib/x86_64-linux-gnu/vlc/plugins/demux/libadaptive_plugin.so xmltv-util=/usr/bin/tv_validate_file
 	$(BIN)/pytest
 
 check: setup

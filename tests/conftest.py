@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ FAST_ENV = {
     "YUNJIN_STALL_TIMEOUT_S": "8",
     "YUNJIN_RESTART_BACKOFF_MAX_S": "2",
 }
+# Debian's xmltv-util: the XMLTV project's DTD and validator (make test installs it)
+XMLTV_DTD = Path("/usr/share/xmltv/xmltv.dtd")
+TV_VALIDATE_FILE = Path("/usr/bin/tv_validate_file")
 POSTGRES_URL = os.environ.get(
     "YUNJIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -208,16 +211,47 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def _xmltv_util(path: Path) -> Path:
+    """A file of Debian's xmltv-util (the XMLTV project's DTD and tools), or skip or fail."""
+    if path.is_file():
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{path} is missing; make test installs Debian's xmltv-util")
+    pytest.skip(f"xmltv-util is not installed ({path}); make test installs it")
+
+
 @pytest.fixture(scope="session")
 def xmltv_dtd() -> Any:
-    """The XMLTV DTD from ../shared/data (the project's reference copy)."""
+    """The XMLTV project's DTD, as Debian's xmltv-util ships it, for lxml."""
     from lxml import etree
 
-    candidates = [
-        Path(__file__).resolve().parents[2] / "shared" / "data" / "xmltv.dtd",
-        Path(__file__).resolve().parents[1] / "tests" / "data" / "xmltv.dtd",
-    ]
-    for path in candidates:
-        if path.is_file():
-            return etree.DTD(str(path))
-    pytest.fail(f"xmltv.dtd not found in {candidates}")
+    return etree.DTD(str(_xmltv_util(XMLTV_DTD)))
+
+
+@pytest.fixture(scope="session")
+def xmltv_valid(xmltv_dtd: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[[bytes], Any]:
+    """A check that a guide is valid XMLTV, returning it parsed: lxml against the DTD, then
+    the XMLTV project's own ``tv_validate_file`` (the DTD again, plus channel ids, times,
+    empty titles and descriptions, episode numbers, encoding)."""
+    from lxml import etree
+
+    validator = _xmltv_util(TV_VALIDATE_FILE)
+    folder = tmp_path_factory.mktemp("xmltv")
+
+    def check(document: bytes) -> Any:
+        parsed = etree.fromstring(document)
+        assert xmltv_dtd.validate(parsed), xmltv_dtd.error_log.filter_from_errors()
+        guide = folder / f"guide-{uuid.uuid4().hex[:8]}.xml"
+        guide.write_bytes(document)
+        # the DTD named, or tv_validate_file fetches it from supplement.xmltv.org
+        result = subprocess.run(
+            [str(validator), "--dtd-file", str(XMLTV_DTD), str(guide)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, f"tv_validate_file: {result.stdout}{result.stderr}"
+        return parsed
+
+    return check

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -168,3 +169,13 @@ def test_get_php_and_xmltv_php(server: Server) -> None:
     )
     assert "天府夜话" in guide.text
     assert httpx.get(f"{server.base}/xmltv.php", timeout=5).status_code == 401
+
+
+def test_xmltv_php_is_valid_xmltv(server: Server, xmltv_valid: Callable[[bytes], Any]) -> None:
+    guide = httpx.get(
+        f"{server.base}/xmltv.php", params={"username": "alice", "password": "s3cret"}, timeout=5
+    )
+    assert guide.headers["content-type"].startswith("application/xml")
+    document = xmltv_valid(guide.content)
+    assert document.xpath("//channel/@id") == ["SCTV.cn"]
+    assert document.xpath("//programme/title/text()") == ["天府夜话"]

@@ -1,12 +1,15 @@
-"""Shared test helpers: building indexes, waiting with deadlines."""
+"""Shared test helpers: building indexes, waiting with deadlines, an event loop on a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
+import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import Any, TypeVar
 
 from yunjin.archive.index import ArchiveIndex
 from yunjin.archive.segment import Segment
@@ -82,3 +85,47 @@ def decode(url: str, seconds: int | None = None) -> tuple[int, str]:
     assert result.returncode == 0, result.stderr[-2000:]
     frames = re.findall(r"frame=\s*(\d+)", result.stderr)
     return (int(frames[-1]) if frames else 0), result.stderr
+
+
+class LoopThread:
+    """An asyncio event loop on a thread of its own, so that a test holding the main thread
+    (waiting with ``wait_for``, or driving a browser) can run a runtime's loops in process.
+    Leaving it cancels what still runs there and waits for it, as ``asyncio.run`` would."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="test-loop", daemon=True)
+
+    def __enter__(self) -> LoopThread:
+        self._thread.start()
+        return self
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run a coroutine there to its end and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
+        """Start a task there that runs until it ends or the thread is left."""
+        self.loop.call_soon_threadsafe(lambda: self.loop.create_task(coroutine, name=name))
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the test loop did not stop"
+        leftover = asyncio.all_tasks(self.loop)
+        for task in leftover:
+            task.cancel()
+        ended = self.loop.run_until_complete(self._gather(leftover)) if leftover else []
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()
+        failed = [e for e in ended if not isinstance(e, asyncio.CancelledError)]
+        assert not failed, f"tasks on the test loop did not end when cancelled: {failed}"
+
+    @staticmethod
+    async def _gather(tasks: set[asyncio.Task[Any]]) -> list[Any]:
+        return await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
@@ -21,6 +20,7 @@ from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
 from yunjin.newsroom.stories import publish_due
+from yunjin.periodic import Job, Period, run_every
 from yunjin.subscribers.accounts import load_rights
 from yunjin.subscribers.entitlements import Rights
 from yunjin.subscribers.leases import lease_store
@@ -30,11 +30,12 @@ from yunjin.vod.worker import Consumer
 
 log = logging.getLogger(__name__)
 
-CATALOG_POLL_S = 2.0
-RETENTION_EVERY_S = 60.0
-GUIDE_CHECK_EVERY_S = 300.0
 RIGHTS_CACHE_S = 5.0
-PUBLISH_DUE_EVERY_S = 2.0
+# the periodic loops: how often each runs, and how far a run of failures backs it off
+CATALOG_POLL = Period(every_s=2.0, backoff_max_s=30.0)
+RETENTION = Period(every_s=60.0, backoff_max_s=600.0)
+GUIDE_CHECK = Period(every_s=300.0, backoff_max_s=3600.0)
+PUBLISH_DUE = Period(every_s=2.0, backoff_max_s=30.0)
 
 
 class Runtime:
@@ -116,10 +117,7 @@ class Runtime:
         return usable
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._follow_catalog(), name="catalog")]
-        self._tasks.append(asyncio.create_task(self._retention(), name="retention"))
-        self._tasks.append(asyncio.create_task(self._refresh_guides(), name="guides"))
-        self._tasks.append(asyncio.create_task(self._publish_due(), name="newsroom-publish"))
+        self._tasks = [asyncio.create_task(self.loop(name), name=name) for name in self.loops()]
         if self.settings.serve_worker:  # one box transcodes without a separate worker
             self.vod_consumer = Consumer(self.settings, self.db, self.vod_queue)
             self.vod_consumer.start()
@@ -135,36 +133,35 @@ class Runtime:
             await asyncio.to_thread(self.vod_consumer.stop)
         self.db.close()
 
-    async def _follow_catalog(self) -> None:
-        while True:
-            channels = await asyncio.to_thread(self.refresh_catalog)
-            if self.settings.record:  # a live event's channel goes on and off air by time
-                await self.pool.reconcile(channels, time.time_ns() // 1_000_000)
-            await asyncio.sleep(CATALOG_POLL_S)
+    def loops(self) -> dict[str, tuple[Job, Period]]:
+        """The periodic loops by name, each a round of work and its period."""
+        return {
+            "catalog": (self._follow_catalog, CATALOG_POLL),
+            "retention": (self.enforce_retention, RETENTION),  # on the loop: it edits indexes
+            "guides": (self._refresh_guides, GUIDE_CHECK),
+            "newsroom-publish": (self._publish_due, PUBLISH_DUE),
+        }
 
-    async def _retention(self) -> None:
-        while True:
-            self.enforce_retention()
-            await asyncio.sleep(RETENTION_EVERY_S)
+    def loop(self, name: str) -> Coroutine[None, None, None]:
+        """One of ``loops()`` to run as a task: it survives its failures until cancelled."""
+        job, period = self.loops()[name]
+        return run_every(name, job, period)
+
+    async def _follow_catalog(self) -> None:
+        channels = await asyncio.to_thread(self.refresh_catalog)
+        if self.settings.record:  # a live event's channel goes on and off air by time
+            await self.pool.reconcile(channels, time.time_ns() // 1_000_000)
 
     async def _refresh_guides(self) -> None:
-        while True:
-            reports = await asyncio.to_thread(refresh_due_sources, self.db)
-            for report in reports:
-                log.info("guide %s: %d programmes", report.source, report.programmes_stored)
-            await asyncio.sleep(GUIDE_CHECK_EVERY_S)
+        reports = await asyncio.to_thread(refresh_due_sources, self.db)
+        for report in reports:
+            log.info("guide %s: %d programmes", report.source, report.programmes_stored)
 
     async def _publish_due(self) -> None:
         """Scheduled newsroom stories go live at their time, with no staff action."""
-        while True:
-            try:
-                published = await asyncio.to_thread(self.publish_due_stories)
-            except SQLAlchemyError as error:  # the database is away: try again next round
-                log.warning("newsroom: publishing scheduled stories failed: %s", error)
-            else:
-                if published:
-                    log.info("newsroom: published scheduled stories %s", published)
-            await asyncio.sleep(PUBLISH_DUE_EVERY_S)
+        published = await asyncio.to_thread(self.publish_due_stories)
+        if published:
+            log.info("newsroom: published scheduled stories %s", published)
 
     def publish_due_stories(self) -> list[int]:
         with self.db.session() as session:

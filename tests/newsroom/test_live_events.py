@@ -169,7 +169,7 @@ def room(
 
 def _runtime(room: Newsroom) -> Runtime:
     runtime: Runtime = room.client.app.state.runtime
-    runtime.refresh_catalog()  # what the serve loop does every CATALOG_POLL_S
+    runtime.refresh_catalog()  # what the serve loop does every CATALOG_POLL
     return runtime
 
 

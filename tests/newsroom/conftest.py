@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 from PIL import Image
 
 from tests.conftest import POSTGRES_URL, postgres_available
+from tests.helpers import LoopThread
 from tests.vod.ingest_clips import make_clip
 from yunjin.app import create_app
 from yunjin.config import load_settings
@@ -136,6 +138,16 @@ class Newsroom:
         answer = self.upload(who, tenant, kind, data, filename, **fields)
         assert answer.status_code == 201, answer.text
         return answer.json()
+
+
+@contextmanager
+def publishing(app: FastAPI) -> Iterator[None]:
+    """The runtime's scheduled-publishing loop, as ``yunjin serve`` runs it. Requests through
+    the ASGI transport start no lifespan, so until this runs nothing publishes a due story:
+    no request does (a GET never writes)."""
+    with LoopThread() as thread:
+        thread.spawn(app.state.runtime.loop("newsroom-publish"), "newsroom-publish")
+        yield
 
 
 def jpeg(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.helpers import wait_for
 from tests.newsroom.conftest import (
     CHEAP,
     CHENGDU,
@@ -27,11 +28,14 @@ from tests.newsroom.conftest import (
     Client,
     Newsroom,
     jpeg,
+    publishing,
 )
 from yunjin.app import create_app
 from yunjin.config import load_settings
+from yunjin.db.models import NewsroomStory
 from yunjin.newsroom import comments, tips
 from yunjin.newsroom.citizens import address_key, citizen
+from yunjin.newsroom.console_forms import local_input
 from yunjin.newsroom.staff import grant
 from yunjin.newsroom.tenants import add_tenant
 from yunjin.subscribers import passwords
@@ -303,6 +307,34 @@ def test_the_whole_workflow_through_the_forms(app: Any, news_clip: bytes) -> Non
     assert "线上版本" in lina.last
     assert act(team["admin1"], story, "takedown", comment="侵权投诉").status_code == 303
     assert state(chen, story) == "taken_down"
+
+
+def test_pages_only_read_and_the_runtime_loop_publishes_a_due_story(app: Any) -> None:
+    team = people(app, "lina", "wang", "zhao", "chen")
+    lina, wang, zhao, chen = team["lina"], team["wang"], team["zhao"], team["chen"]
+    story = write(lina, "定时发布的停水通知")
+    act(lina, story, "submit")
+    an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+    timezone = app.state.runtime.settings.timezone
+    act(zhao, story, "schedule", publish_at=local_input(an_hour_on, timezone))
+    act(wang, story, "approve")
+    act(zhao, story, "approve")
+    act(chen, story, "approve")
+    assert state(chen, story) == "scheduled"
+    with app.state.runtime.db.session() as session:  # the hour has passed
+        row = session.get(NewsroomStory, story)
+        assert row is not None
+        row.publish_at = datetime.now(UTC) - timedelta(seconds=1)
+    # the public zone shows it from its time on; the console's pages read it, none publishes it
+    zone = chen.client.request("GET", f"/api/v1/zones/{JINJIANG}").json()
+    assert story in [s["id"] for s in zone["stories"]]
+    assert state(chen, story) == "scheduled"
+    assert '<tr data-action="publish">' not in chen.last
+    assert f"/console/stories/{story}" in chen.get(f"/console/centres/{JINJIANG}/stories").text
+    assert state(chen, story) == "scheduled"
+    with publishing(app):
+        wait_for(lambda: state(chen, story) == "published", 15, "the loop to publish the story")
+    assert '<tr data-action="publish">' in chen.last
 
 
 def test_text_is_escaped_and_bodies_are_sanitised(app: Any) -> None:

@@ -1,6 +1,6 @@
 """Scheduled publishing with nobody watching: a real ``yunjin serve`` publishes a story
-at its time from its periodic loop, on SQLite and PostgreSQL. The database is read
-directly while waiting — staff reads would publish due stories themselves."""
+at its time from its periodic loop, on SQLite and PostgreSQL. The test waits by reading
+the story through the staff API, which only reads: the loop alone publishes."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from tests.conftest import Server
 from tests.helpers import wait_for
 from tests.newsroom.conftest import CHEAP
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
-from yunjin.db.models import NewsroomAudit, NewsroomStory
 from yunjin.newsroom.staff import grant
 from yunjin.newsroom.tenants import add_tenant
 from yunjin.newsroom.terms import Role
@@ -79,25 +77,21 @@ def test_a_scheduled_story_goes_live_at_its_time_by_itself(
     act(zhao, "schedule", publish_at=due)
     assert act(chen, "approve")["state"] == "scheduled"
 
-    def published() -> str | None:
-        with db.session() as session:
-            state = session.scalar(select(NewsroomStory.state).where(NewsroomStory.id == story))
-        return state if state == "published" else None
+    def published() -> dict[str, object] | None:
+        answer = httpx.get(f"{api}/stories/{story}", headers=chen, timeout=10)
+        assert answer.status_code == 200, answer.text
+        shown: dict[str, object] = answer.json()
+        return shown if shown["state"] == "published" else None
 
     wait_for(published, 20, "the serve loop to publish the scheduled story")
     assert time.time() >= due
-    with db.session() as session:
-        last = session.scalars(
-            select(NewsroomAudit)
-            .where(NewsroomAudit.story_id == story)
-            .order_by(NewsroomAudit.id.desc())
-        ).first()
-        assert last is not None
-        assert (last.action, last.actor_id, last.from_state, last.to_state) == (
-            "publish",
-            None,
-            "scheduled",
-            "published",
-        )
+    audit = httpx.get(f"{api}/stories/{story}/audit", headers=chen, timeout=10).json()["audit"]
+    last = audit[-1]
+    assert (last["action"], last["actor"], last["from_state"], last["to_state"]) == (
+        "publish",
+        None,
+        "scheduled",
+        "published",
+    )
     db.close()
     server.stop()

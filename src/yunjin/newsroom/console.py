@@ -234,7 +234,7 @@ def allowed(
 def centre_stories(request: Request, code: str, state: str = "") -> Response:
     def draw(session: Session, visit: Visit) -> Response:
         chosen = _state(state)
-        found = stories.list_stories(session, visit.actor, code, now(), chosen, 200)
+        found = stories.list_stories(session, visit.actor, code, chosen, 200)
         return render(
             visit.page,
             "stories.html",
@@ -381,7 +381,7 @@ _GATE_REFUSALS: Final = frozenset(
 @router.get(f"{PATH}/stories/{{story_id}}/edit")
 def edit_page(request: Request, story_id: int) -> Response:
     def draw(session: Session, visit: Visit) -> Response:
-        story = stories.get_story(session, visit.actor, story_id, now())
+        story = stories.get_story(session, visit.actor, story_id)
         require(decide(session, visit.actor, story, Action.EDIT))
         working = stories.version_json(stories.version(session, story.id, story.working_version))
         values = form_values(working, visit.page.timezone)
@@ -396,7 +396,7 @@ def edit_page(request: Request, story_id: int) -> Response:
 @router.post(f"{PATH}/stories/{{story_id}}/edit")
 async def edit_story(request: Request, story_id: int) -> Response:
     def edit(session: Session, visit: Visit, form: dict[str, str]) -> Response:
-        story = stories.get_story(session, visit.actor, story_id, now())
+        story = stories.get_story(session, visit.actor, story_id)
         kind = Kind(story.kind)
         try:
             if form.get("do") == "insert_text":
@@ -430,7 +430,7 @@ async def edit_story(request: Request, story_id: int) -> Response:
 @router.get(f"{PATH}/stories/{{story_id}}")
 def story_page(request: Request, story_id: int, done: str = "") -> Response:
     def draw(session: Session, visit: Visit) -> Response:
-        story = stories.get_story(session, visit.actor, story_id, now())
+        story = stories.get_story(session, visit.actor, story_id)
         view = stories.story_json(session, story)
         can = allowed(session, visit.actor, story, (*STORY_ACTIONS, Action.EDIT))
         return render(

@@ -41,7 +41,6 @@ from yunjin.newsroom.content import KIND_LABELS, Kind, sanitise_html
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.http import STATUS
 from yunjin.newsroom.permissions import EDITORS, Actor
-from yunjin.newsroom.stories import publish_due
 from yunjin.newsroom.terms import ROLE_LABELS, STATE_LABELS, Role, StoryState
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
@@ -274,13 +273,14 @@ def status_of(code: str) -> int:
 
 
 def show(request: Request, work: Work) -> Response:
-    """A page for a logged-in person (else the login page); refusals as error pages."""
+    """A page for a logged-in person (else the login page); refusals as error pages.
+
+    A page only reads: a due scheduled story is published by the runtime's loop, not here."""
     try:
         with runtime_of(request).db.session() as session:
             visit = visit_of(request, session)
             if visit is None:
                 return redirect(f"{PATH}/login?next={quote(here(request), safe='/')}")
-            publish_due(session, now())
             return work(session, visit)
     except NewsroomError as error:
         return refusal(bare_page(request), error.code, error.values, status_of(error.code))

@@ -200,7 +200,7 @@ def tenant_stories(
     """A centre's stories, drafts included: for its own staff only."""
 
     def listing(session: Session, actor: Actor) -> dict[str, Any]:
-        found = stories.list_stories(session, actor, code, _now(), state, limit)
+        found = stories.list_stories(session, actor, code, state, limit)
         return {"stories": [stories.story_json(session, s) for s in found]}
 
     return _run(request, authorization, listing)
@@ -223,7 +223,7 @@ def get_story(
     request: Request, story_id: int, authorization: Authorization = None
 ) -> dict[str, Any]:
     def read(session: Session, actor: Actor) -> dict[str, Any]:
-        return stories.story_json(session, stories.get_story(session, actor, story_id, _now()))
+        return stories.story_json(session, stories.get_story(session, actor, story_id))
 
     return _run(request, authorization, read)
 
@@ -235,7 +235,7 @@ def edit_story(
     """A new version of a draft, by its author; fields left out keep their values."""
 
     def edit(session: Session, actor: Actor) -> dict[str, Any]:
-        story = stories.get_story(session, actor, story_id, _now())
+        story = stories.get_story(session, actor, story_id)
         current = stories.version(session, story.id, story.working_version)
         fields = {**stories.version_json(current), **body.model_dump(exclude_unset=True)}
         content = _content(Kind(story.kind), fields)

@@ -228,8 +228,8 @@ def story_json(session: Session, story: NewsroomStory) -> dict[str, Any]:
     }
 
 
-def get_story(session: Session, actor: Actor, story_id: int, now: datetime) -> NewsroomStory:
-    publish_due(session, now)
+def get_story(session: Session, actor: Actor, story_id: int) -> NewsroomStory:
+    """A story its reader may see; reading never publishes (``publish_due`` is the loop's)."""
     return _story(session, actor, story_id)
 
 
@@ -237,13 +237,11 @@ def list_stories(
     session: Session,
     actor: Actor,
     tenant_code: str,
-    now: datetime,
     state: StoryState | None = None,
     limit: int = 100,
 ) -> list[NewsroomStory]:
     """A centre's stories, newest first (its staff only: drafts stay in the centre)."""
     require(may(actor, Action.VIEW_DRAFTS, tenant_ref(session, tenant_code)))
-    publish_due(session, now)
     query = select(NewsroomStory).where(NewsroomStory.tenant_code == tenant_code)
     if state is not None:
         query = query.where(NewsroomStory.state == state.value)

@@ -56,9 +56,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (data / "yunjin.toml").write_text(
         '[yunjin]\ntoken_secret = "attack-test"\nrecord = false\n', encoding="utf-8"
     )
-    for account in ("hh-xtream", "hh-routes", "hh-login"):
+    for account in ("hh-xtream", "hh-routes", "hh-login", "hh-cli"):
         yunjin(data, "household", "add", account, "--password", PASSWORD)
     yunjin(data, "admin", "add", "olga", "--password", "olga-password", "--role", "operator")
+    yunjin(data, "admin", "add", "vera", "--password", "vera-password", "--role", "viewer")
+    yunjin(data, "newsroom", "tenant", "add", "510104", "--with-parents")
+    yunjin(
+        data, "newsroom", "staff", "add", "lina", "--tenant", "510104", "--role", "reporter",
+        "--password", "newsroom-pass-1",
+    )  # fmt: skip
     running = Server(data).start()
     yield running
     running.stop()
@@ -153,6 +159,48 @@ def test_administrators_logins_are_throttled(server: Server) -> None:
     right = {"username": "olga", "password": "olga-password"}
     _throttled(_post(server, "/api/v1/admin/login", attacker, right))
     assert _post(server, "/api/v1/admin/login", OWN, right).status_code == 200
+
+
+def _token(answer: httpx.Response) -> dict[str, str]:
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['session']}"}
+
+
+def test_the_operator_resets_passwords_and_ends_sessions_from_the_command_line(
+    server: Server,
+) -> None:
+    data = server.data
+    household = _token(
+        _post(server, "/api/v1/auth/login", OWN, {"account": "hh-cli", "password": PASSWORD})
+    )
+    reset = yunjin(data, "household", "password", "hh-cli", "--password", "a-new-password-1")
+    assert "sessions ended / 已注销会话 1" in reset.stdout
+    assert httpx.get(f"{server.base}/api/v1/orders", headers=household).status_code == 401
+    household = _token(
+        _post(
+            server, "/api/v1/auth/login", OWN, {"account": "hh-cli", "password": "a-new-password-1"}
+        )
+    )
+    assert "会话 1" in yunjin(data, "household", "end-sessions", "hh-cli").stdout
+    assert httpx.get(f"{server.base}/api/v1/orders", headers=household).status_code == 401
+    short = yunjin(data, "household", "password", "hh-cli", "--password", "short", check=False)
+    assert short.returncode == 1
+    # an administrator
+    admin = {"username": "vera", "password": "vera-password"}
+    vera = _token(_post(server, "/api/v1/admin/login", OWN, admin))
+    assert "会话 1" in yunjin(data, "admin", "end-sessions", "vera").stdout
+    assert httpx.get(f"{server.base}/api/v1/admin/products", headers=vera).status_code == 401
+    yunjin(data, "admin", "password", "vera", "--password", "vera-new-password")
+    admin["password"] = "vera-new-password"
+    _token(_post(server, "/api/v1/admin/login", OWN, admin))
+    # newsroom staff
+    staff = {"username": "lina", "password": "newsroom-pass-1"}
+    lina = _token(_post(server, "/api/v1/newsroom/login", OWN, staff))
+    assert "会话 1" in yunjin(data, "newsroom", "staff", "end-sessions", "lina").stdout
+    assert httpx.get(f"{server.base}/api/v1/newsroom/me", headers=lina).status_code == 401
+    yunjin(data, "newsroom", "staff", "password", "lina", "--password", "lina-new-pass-1")
+    staff["password"] = "lina-new-pass-1"
+    _token(_post(server, "/api/v1/newsroom/login", OWN, staff))
 
 
 # -- straight into the app ---------------------------------------------------------------

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.conftest import Server, yunjin
+from tests.newsroom.test_console import Browser
 from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.models import Channel, NewsroomGrant, NewsroomStaff
@@ -578,3 +579,28 @@ def test_another_centres_staff_hold_a_role_only_once_they_accept(yard: Yard) -> 
     # a person of the centre gets a further role directly
     direct = yard.call("POST", path, token=admin, json={"username": "lina", "role": "editor"})
     assert (direct.status_code, direct.json()["status"]) == (201, "granted")
+
+
+class FromAddress:
+    """What the console tests' Browser needs from a client, with every request from one
+    address."""
+
+    def __init__(self, app: FastAPI, address: str) -> None:
+        self.app = app
+        self.address = address
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return call(self.app, method, path, self.address, **kwargs)
+
+
+def test_the_consoles_login_form_is_throttled_like_the_api(yard: Yard) -> None:
+    stranger = Browser(FromAddress(yard.app, _stranger(90)), lang="en")
+    for _ in range(9):
+        assert stranger.login("lina", "not-linas-password").status_code == 401
+    locked = stranger.login("lina", "not-linas-password")
+    assert locked.status_code == 429
+    assert locked.headers["retry-after"] == "60"
+    assert "Too many failed logins" in locked.text
+    assert stranger.login("lina", "newsroom-pass-1").status_code == 429
+    lina = Browser(FromAddress(yard.app, OWN), lang="zh-CN")
+    assert lina.login("lina", "newsroom-pass-1").status_code == 303

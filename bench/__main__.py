@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    hash_budget,
     live_rps,
     playlist_lookup,
     recorder_cpu,
@@ -40,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     zap_time.NAME: zap_time.run,
     vod_search.NAME: vod_search.run,
     vod_transcode.NAME: vod_transcode.run,
+    hash_budget.NAME: hash_budget.run,
 }
 TITLES = {
     playlist_lookup.NAME: playlist_lookup.TITLE,
@@ -50,6 +52,7 @@ TITLES = {
     zap_time.NAME: zap_time.TITLE,
     vod_search.NAME: vod_search.TITLE,
     vod_transcode.NAME: vod_transcode.TITLE,
+    hash_budget.NAME: hash_budget.TITLE,
 }
 LATEST = RESULTS_DIR / "latest.json"
 

@@ -472,6 +472,40 @@ def household_add(
     console.print(f"household / 家庭 {account} ({region})")
 
 
+@household_app.command("password")
+def household_password(
+    account: Annotated[str, typer.Argument(help="account number / 账号")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="new password / 新密码"
+        ),
+    ],
+    data: DataDir = None,
+) -> None:
+    """Set a household's password; its sessions end. / 重置家庭密码并注销其全部会话。"""
+    from yunjin.subscribers.accounts import household_by_account
+    from yunjin.subscribers.auth import set_password
+
+    ended = _subscribers(
+        data,
+        lambda s: set_password(s, household_by_account(s, account), password, datetime.now(UTC)),
+    )
+    console.print(f"{account}: password set / 密码已重置, sessions ended / 已注销会话 {ended}")
+
+
+@household_app.command("end-sessions")
+def household_end_sessions(account: str, data: DataDir = None) -> None:
+    """Log out every device of a household. / 注销家庭的全部登录会话。"""
+    from yunjin.subscribers.accounts import household_by_account
+    from yunjin.subscribers.auth import end_sessions
+
+    ended = _subscribers(
+        data, lambda s: end_sessions(s, household_by_account(s, account).id, datetime.now(UTC))
+    )
+    console.print(f"{account}: sessions ended / 已注销会话 {ended}")
+
+
 @household_app.command("suspend")
 def household_suspend(account: str, data: DataDir = None) -> None:
     """Suspend a household: its next playlist is refused. / 停机。"""
@@ -751,6 +785,35 @@ def admin_add(
         _fail("role must be operator, support or viewer / 角色须为 operator、support 或 viewer")
     _subscribers(data, lambda s: add_admin(s, username, password, staff_role))
     console.print(f"admin / 管理员 {username} ({role})")
+
+
+@admin_app.command("password")
+def admin_password(
+    username: Annotated[str, typer.Argument(help="login / 用户名")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="new password / 新密码"
+        ),
+    ],
+    data: DataDir = None,
+) -> None:
+    """Set an admin's password; their sessions end. / 重置管理员密码并注销其会话。"""
+    from yunjin.subscribers.staff import set_admin_password
+
+    ended = _subscribers(
+        data, lambda s: set_admin_password(s, username, password, datetime.now(UTC))
+    )
+    console.print(f"{username}: password set / 密码已重置, sessions ended / 已注销会话 {ended}")
+
+
+@admin_app.command("end-sessions")
+def admin_end_sessions(username: str, data: DataDir = None) -> None:
+    """Log out every session of an admin. / 注销管理员的全部会话。"""
+    from yunjin.subscribers.staff import end_admin_sessions
+
+    ended = _subscribers(data, lambda s: end_admin_sessions(s, username, datetime.now(UTC)))
+    console.print(f"{username}: sessions ended / 已注销会话 {ended}")
 
 
 @device_app.command("remove")

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         description="redis://… for concurrency leases across boxes; in-process if unset",
     )
     lease_ttl_s: float = Field(default=45.0, ge=5, le=300)
+    throttle_store_url: str | None = Field(
+        default=None,
+        description="redis://… for the credential throttle across boxes; the database if unset",
+    )
+    hash_concurrency: int | None = Field(
+        default=None, ge=1, le=256, description="Argon2 hashes at once per process; CPUs if unset"
+    )
+    hash_wait_s: float = Field(
+        default=0.25, ge=0, le=10, description="a login's wait for a hashing slot before 503"
+    )
     bind_tokens_to_address: bool = False
     stb_password_required: bool = Field(
         default=False, description="set-top boxes give the household password with MAC + serial"

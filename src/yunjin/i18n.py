@@ -58,6 +58,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "token_expired": ("This link has expired.", "该播放地址已过期。"),
     "tokens_disabled": ("Signed URLs are not configured.", "未配置签名播放地址。"),
+    # credentials and throttling (#12)
+    "pin_locked": (
+        "Too many wrong parental PINs; try again in {retry_after_s} s.",
+        "家长密码错误次数过多，请 {retry_after_s} 秒后再试。",
+    ),
+    "credentials_busy": (
+        "The server is busy checking logins; try again in a moment.",
+        "服务器正忙于验证登录，请稍后再试。",
+    ),
+    "password_wrong": ("The current password is wrong.", "当前密码不正确。"),
+    "password_too_short": (
+        "A password has at least 8 characters.",
+        "密码至少需要 8 个字符。",
+    ),
+    "admin_not_found": ("No such administrator.", "该管理员不存在。"),
+    "newsroom_invitation_not_found": ("No such invitation.", "该邀请不存在。"),
+    "newsroom_invitation_closed": (
+        "This invitation has been answered or has expired.",
+        "该邀请已答复或已过期。",
+    ),
     "login_failed": ("Login failed.", "登录失败。"),
     "login_locked": (
         "Too many failed logins; try again in {retry_after_s} s.",

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
+from yunjin.credentials.guard import CredentialGuard
+from yunjin.credentials.store import throttle_store
 from yunjin.db.engine import Database
 from yunjin.db.models import Household
 from yunjin.delivery.encryption import ChannelKeys
@@ -24,6 +27,7 @@ from yunjin.periodic import Job, Period, run_every
 from yunjin.subscribers.accounts import load_rights
 from yunjin.subscribers.entitlements import Rights
 from yunjin.subscribers.leases import lease_store
+from yunjin.subscribers.passwords import limit_hashing
 from yunjin.subscribers.regions import seed_regions
 from yunjin.vod.jobs import HueyQueue
 from yunjin.vod.worker import Consumer
@@ -61,6 +65,9 @@ class Runtime:
             ),
         )
         self.leases = lease_store(settings.lease_store_url, settings.lease_ttl_s)
+        # every credential check goes through this one throttle (ADR 0027)
+        self.credentials = CredentialGuard(throttle_store(settings.throttle_store_url, self.db))
+        limit_hashing(settings.hash_concurrency or os.cpu_count() or 2, settings.hash_wait_s)
         self._rights: dict[int, tuple[float, Rights]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.vod_queue = HueyQueue(settings, self.db)

@@ -1,6 +1,7 @@
-"""Two fixes the newsroom core asked for: the login lock-out helpers are public in
-``subscribers.auth``, and two editors recommending the same story to the same zone at the
-same moment get a clear 409, not a 500 from the unique constraint."""
+"""Two fixes the newsroom core asked for: the login lock-out is one public gate
+(``credentials.guard``, which replaced the helpers ``subscribers.auth`` once exposed), and two
+editors recommending the same story to the same zone at the same moment get a clear 409,
+not a 500 from the unique constraint."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.newsroom.conftest import CHENGDU, Newsroom
+from yunjin.credentials.guard import CredentialGuard
 from yunjin.db.models import NewsroomRecommendation, NewsroomStaff
 from yunjin.newsroom import zones
 from yunjin.newsroom.errors import NewsroomError
@@ -18,11 +20,11 @@ from yunjin.newsroom.staff import actor_for
 from yunjin.subscribers import auth
 
 
-def test_lockout_helpers_are_public() -> None:
-    assert callable(auth.check_lock)
-    assert callable(auth.record_failure)
-    assert not hasattr(auth, "_check_lock")
-    assert not hasattr(auth, "_fail")
+def test_the_lockout_is_one_public_gate() -> None:
+    assert callable(CredentialGuard.run)
+    assert callable(CredentialGuard.verify)
+    for helper in ("check_lock", "record_failure", "_check_lock", "_fail"):
+        assert not hasattr(auth, helper)  # no second lock-out beside the throttle
 
 
 def _staff_id(room: Newsroom, username: str) -> int:

@@ -1,6 +1,9 @@
 """The operator's admin API: households, devices, products, subscriptions, orders, regions.
 
-Every route names the roles that may call it; staff log in at ``/api/v1/admin/login``.
+Every route names the roles that may call it; staff log in at ``/api/v1/admin/login``
+(through the credential throttle) and out at ``/logout``. Every change writes an audit row
+(``subscribers.admin_audit``) in its own transaction: who, what, when, from which address.
+Sessions of households, administrators and newsroom staff can be ended here.
 """
 
 from __future__ import annotations
@@ -14,18 +17,31 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yunjin.api.credentials import guarded
 from yunjin.api.deps import require_admin, runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.play import order_error, order_json
+from yunjin.api.secure import client_address
+from yunjin.credentials.guard import Realm
 from yunjin.db.models import Device, Household, Product, Region
 from yunjin.i18n import MESSAGES
+from yunjin.newsroom import staff as newsroom_staff
+from yunjin.newsroom.errors import NewsroomError
 from yunjin.runtime import Runtime
-from yunjin.subscribers import accounts
+from yunjin.subscribers import accounts, auth
 from yunjin.subscribers.accounts import AccountError
+from yunjin.subscribers.admin_audit import Audited, record, trail
 from yunjin.subscribers.entitlements import ProductKind
 from yunjin.subscribers.orders import OrderStatus
 from yunjin.subscribers.purchases import OrderError, buy, close, list_orders
-from yunjin.subscribers.staff import Role, admin_login
+from yunjin.subscribers.staff import (
+    Role,
+    admin_login,
+    admin_logout,
+    change_admin_password,
+    end_admin_sessions,
+    token_hash,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 T = TypeVar("T")
@@ -34,10 +50,14 @@ SUPPORT = (Role.OPERATOR, Role.SUPPORT)
 OPERATOR = (Role.OPERATOR,)
 
 
-def _change(runtime: Runtime, action: Callable[[Session], T]) -> T:
+def _change(runtime: Runtime, action: Callable[[Session], T], audited: Audited | None = None) -> T:
+    """``action`` in one transaction, with its audit row when it is a change."""
     try:
         with runtime.db.session() as session:
-            return action(session)
+            done = action(session)
+            if audited is not None:
+                record(session, audited, datetime.now(UTC))
+            return done
     except AccountError as error:
         worded = error.code in MESSAGES  # else the English detail stands for both languages
         raise ApiError(
@@ -49,6 +69,20 @@ def _change(runtime: Runtime, action: Callable[[Session], T]) -> T:
         ) from error
 
 
+def _admin(
+    request: Request, authorization: str | None, allowed: tuple[Role, ...]
+) -> tuple[Runtime, Callable[..., Audited]]:
+    """The runtime and, for the administrator calling, a maker of audit rows."""
+    runtime = runtime_of(request)
+    username = require_admin(runtime, authorization, allowed)
+    address = client_address(request)
+
+    def audited(action: str, target: str = "", **details: Any) -> Audited:
+        return Audited(username, address, action, target, details)
+
+    return runtime, audited
+
+
 class Login(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=128)
@@ -56,12 +90,73 @@ class Login(BaseModel):
 
 @router.post("/login")
 def login(request: Request, body: Login) -> dict[str, str]:
+    """A session for an administrator, through the credential throttle."""
     runtime = runtime_of(request)
+    address = client_address(request)
+
+    def work() -> str:
+        with runtime.db.session() as session:
+            now = datetime.now(UTC)
+            token = admin_login(session, body.username, body.password, now)
+            record(session, Audited(body.username, address, "login"), now)
+            return token
+
+    return {"session": guarded(request, Realm.ADMIN, body.username, work)}
+
+
+@router.post("/logout")
+def logout(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, bool]:
+    runtime, audited = _admin(request, authorization, EVERYONE)
+    token = (authorization or "")[7:].strip()
+    ended = _change(
+        runtime,
+        lambda s: admin_logout(s, token, datetime.now(UTC)),
+        audited("logout"),
+    )
+    return {"logged_out": ended}
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=128)
+    new: str = Field(max_length=128)
+
+
+@router.post("/password")
+def change_password(
+    request: Request, body: PasswordChange, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """An administrator changes their own password (the current one is checked through the
+    throttle); their other sessions end."""
+    runtime, audited = _admin(request, authorization, EVERYONE)
+    change = audited("password.change")
+    keep = token_hash((authorization or "")[7:].strip())
+
+    def work() -> int:
+        return _change(
+            runtime,
+            lambda s: change_admin_password(
+                s, change.username, body.current, body.new, datetime.now(UTC), keep=keep
+            ),
+            change,
+        )
+
+    return {"changed": True, "sessions_ended": guarded(request, Realm.ADMIN, change.username, work)}
+
+
+@router.get("/audit")
+def audit(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    username: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """What administrators changed, newest first."""
+    runtime = runtime_of(request)
+    require_admin(runtime, authorization, OPERATOR)
     with runtime.db.session() as session:
-        token = admin_login(session, body.username, body.password)
-    if token is None:
-        raise ApiError(401, "login_failed")
-    return {"session": token}
+        return {"audit": trail(session, username=username, limit=limit)}
 
 
 def _household_json(h: Household) -> dict[str, Any]:
@@ -103,8 +198,7 @@ class NewHousehold(BaseModel):
 def create_household(
     request: Request, body: NewHousehold, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, OPERATOR)
+    runtime, audited = _admin(request, authorization, OPERATOR)
     return _change(
         runtime,
         lambda s: _household_json(
@@ -118,6 +212,13 @@ def create_household(
                 device_limit=body.device_limit,
             )
         ),
+        audited(
+            "household.create",
+            body.account,
+            region=body.region,
+            stream_limit=body.stream_limit,
+            device_limit=body.device_limit,
+        ),
     )
 
 
@@ -125,9 +226,12 @@ def create_household(
 def suspend(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, SUPPORT)
-    household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, False)))
+    runtime, audited = _admin(request, authorization, SUPPORT)
+    household = _change(
+        runtime,
+        lambda s: _household_json(accounts.set_status(s, account, False)),
+        audited("household.suspend", account),
+    )
     _forget(runtime, account)
     return household
 
@@ -136,9 +240,12 @@ def suspend(
 def resume(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, SUPPORT)
-    household = _change(runtime, lambda s: _household_json(accounts.set_status(s, account, True)))
+    runtime, audited = _admin(request, authorization, SUPPORT)
+    household = _change(
+        runtime,
+        lambda s: _household_json(accounts.set_status(s, account, True)),
+        audited("household.resume", account),
+    )
     _forget(runtime, account)
     return household
 
@@ -148,6 +255,73 @@ def _forget(runtime: Runtime, account: str) -> None:
         found = session.scalar(select(Household.id).where(Household.account == account))
     if found is not None:
         runtime.forget_rights(found)
+
+
+class NewPassword(BaseModel):
+    password: str = Field(max_length=128)
+
+
+@router.put("/households/{account}/password")
+def set_household_password(
+    request: Request,
+    account: str,
+    body: NewPassword,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Reset a household's password (for its phones, browsers and Xtream apps); every
+    session of the household ends."""
+    runtime, audited = _admin(request, authorization, SUPPORT)
+
+    def reset(session: Session) -> int:
+        household = accounts.household_by_account(session, account)
+        return auth.set_password(session, household, body.password, datetime.now(UTC))
+
+    ended = _change(runtime, reset, audited("household.password", account))
+    return {"account": account, "sessions_ended": ended}
+
+
+@router.delete("/households/{account}/sessions")
+def end_household_sessions(
+    request: Request, account: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Log out every device of a household (boxes log in again by MAC and serial)."""
+    runtime, audited = _admin(request, authorization, SUPPORT)
+
+    def end(session: Session) -> int:
+        household = accounts.household_by_account(session, account)
+        return auth.end_sessions(session, household.id, datetime.now(UTC))
+
+    return {"sessions_ended": _change(runtime, end, audited("household.end_sessions", account))}
+
+
+@router.delete("/admins/{username}/sessions")
+def end_admin_sessions_route(
+    request: Request, username: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Log out every session of an administrator (one's own included)."""
+    runtime, audited = _admin(request, authorization, OPERATOR)
+    ended = _change(
+        runtime,
+        lambda s: end_admin_sessions(s, username, datetime.now(UTC)),
+        audited("admin.end_sessions", username),
+    )
+    return {"sessions_ended": ended}
+
+
+@router.delete("/newsroom-staff/{username}/sessions")
+def end_staff_sessions(
+    request: Request, username: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Log out every session of a newsroom staff member (API and console)."""
+    runtime, audited = _admin(request, authorization, OPERATOR)
+
+    def end(session: Session) -> int:
+        try:
+            return newsroom_staff.end_sessions_of(session, username, datetime.now(UTC))
+        except NewsroomError as error:
+            raise ApiError(404, error.code, error.values) from error
+
+    return {"sessions_ended": _change(runtime, end, audited("newsroom.end_sessions", username))}
 
 
 class NewBox(BaseModel):
@@ -164,8 +338,7 @@ def add_box(
     body: NewBox,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, OPERATOR)
+    runtime, audited = _admin(request, authorization, OPERATOR)
 
     def register(session: Session) -> dict[str, Any]:
         household = accounts.household_by_account(session, account)
@@ -180,7 +353,7 @@ def add_box(
         )
         return {"id": device.id, "mac": device.mac, "kind": device.kind}
 
-    return _change(runtime, register)
+    return _change(runtime, register, audited("device.add", account, mac=body.mac, uhd=body.uhd))
 
 
 @router.get("/households/{account}/devices")
@@ -208,14 +381,13 @@ def remove_device(
     request: Request, device_id: int, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     """De-register a device: it is logged out and its stream place freed."""
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, SUPPORT)
+    runtime, audited = _admin(request, authorization, SUPPORT)
 
     def remove(session: Session) -> tuple[int, int]:
         device = accounts.remove_device(session, device_id)
         return device.household_id, device.id
 
-    household_id, removed = _change(runtime, remove)
+    household_id, removed = _change(runtime, remove, audited("device.remove", str(device_id)))
     runtime.leases.release(household_id, str(removed))
     return {"removed": removed}
 
@@ -265,8 +437,7 @@ def products(
 def create_product(
     request: Request, body: NewProduct, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, str]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, OPERATOR)
+    runtime, audited = _admin(request, authorization, OPERATOR)
     event = (
         None
         if body.event_start is None or body.event_end is None
@@ -287,6 +458,15 @@ def create_product(
             titles=body.titles,
             categories=body.categories,
         ),
+        audited(
+            "product.create",
+            body.code,
+            kind=body.kind.value,
+            price_cents=body.price_cents,
+            channels=len(body.channels),
+            titles=len(body.titles),
+            categories=len(body.categories),
+        ),
     )
     return {"code": body.code}
 
@@ -303,13 +483,13 @@ def add_subscription(
     body: NewSubscription,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    require_admin(runtime, authorization, OPERATOR)
+    runtime, audited = _admin(request, authorization, OPERATOR)
     start = datetime.now(UTC)
     end = start + timedelta(days=body.days) if body.days else None
     _change(
         runtime,
         lambda s: accounts.subscribe(s, account, body.product, valid_from=start, valid_to=end),
+        audited("subscription.add", account, product=body.product, days=body.days),
     )
     _forget(runtime, account)
     return {
@@ -334,8 +514,9 @@ def add_order(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Sell a pay-per-view product to a household (no PIN asked; the price may be set)."""
-    runtime = runtime_of(request)
-    username = require_admin(runtime, authorization, OPERATOR)
+    runtime, audited = _admin(request, authorization, OPERATOR)
+    change = audited("order.add", account, product=body.product, price_cents=body.price_cents)
+    username = change.username
 
     def place(session: Session) -> tuple[int, Any]:
         household = accounts.household_by_account(session, account)
@@ -351,7 +532,7 @@ def add_order(
         )
         return household.id, placed
 
-    household_id, placed = _ordering(runtime, place)
+    household_id, placed = _ordering(runtime, place, change)
     runtime.forget_rights(household_id)
     if placed.replayed:
         response.status_code = 200
@@ -408,19 +589,21 @@ def cancel(
 def _close(
     request: Request, order_id: int, to: OrderStatus, note: str, authorization: str | None
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    username = require_admin(runtime, authorization, SUPPORT)
+    runtime, audited = _admin(request, authorization, SUPPORT)
+    change = audited(f"order.{to.value}", str(order_id), note=note)
+    username = change.username
     order = _ordering(
         runtime,
         lambda s: close(s, order_id, to, datetime.now(UTC), by=f"admin:{username}", note=note),
+        change,
     )
     _forget(runtime, order.account)
     return {"order": order_json(order)}
 
 
-def _ordering(runtime: Runtime, action: Callable[[Session], T]) -> T:
+def _ordering(runtime: Runtime, action: Callable[[Session], T], audited: Audited) -> T:
     try:
-        return _change(runtime, action)
+        return _change(runtime, action, audited)
     except OrderError as error:
         raise order_error(error) from error
 

@@ -27,12 +27,14 @@ class ApiError(Exception):
         values: Mapping[str, object] | None = None,
         extra: Mapping[str, object] | None = None,
         message: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.values = dict(values or {})
         self.extra = dict(extra or {})
         self.message = message or code
+        self.headers = dict(headers or {})  # e.g. Retry-After on 429 and 503
         super().__init__(code)
 
 
@@ -61,6 +63,7 @@ async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(
         error_body(request, error.code, error.extra, message_code=error.message, **error.values),
         status_code=error.status,
+        headers=error.headers or None,
     )
 
 

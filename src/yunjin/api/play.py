@@ -16,18 +16,20 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yunjin.api.credentials import guarded, pin_matches
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.secure import client_address
+from yunjin.credentials.guard import Realm
 from yunjin.db.models import Device, Household
 from yunjin.delivery.tokens import sign
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import AccountError
 from yunjin.subscribers.auth import (
     Login,
-    LoginRefused,
     SessionInfo,
     account_login,
+    box_subject,
     logout,
     session_of,
     stb_login,
@@ -42,7 +44,6 @@ from yunjin.subscribers.entitlements import (
     can_play,
 )
 from yunjin.subscribers.orders import OrderRefusal
-from yunjin.subscribers.passwords import verify_secret
 from yunjin.subscribers.purchases import OrderError, OrderView, buy, list_orders, ppv_offers
 
 router = APIRouter(prefix="/api/v1", tags=["subscribers"])
@@ -80,60 +81,42 @@ def _login_answer(login: Any) -> dict[str, Any]:
     }
 
 
-def _login(runtime: Runtime, attempt: Any) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    try:
+def _login(request: Request, realm: Realm, subject: str, attempt: Any) -> dict[str, Any]:
+    """A login through the credential throttle, in a transaction of its own."""
+    runtime = runtime_of(request)
+
+    def work() -> Login:
         with runtime.db.session() as session:
-            login = attempt(session, now)
-    except LoginRefused as refused:
-        # the failure was counted in its own transaction (see _count_failure)
-        raise ApiError(
-            429 if refused.code == "login_locked" else 401,
-            refused.code,
-            {"retry_after_s": refused.retry_after_s},
-        ) from refused
+            login: Login = attempt(session, datetime.now(UTC))
+            return login
+
+    try:
+        return _login_answer(guarded(request, realm, subject, work))
     except AccountError as error:
         raise ApiError(409, error.code) from error
-    return _login_answer(login)
-
-
-def _committing(attempt: Any) -> Any:
-    """Run a login so that a refused attempt is still counted (committed) for lock-out."""
-
-    def run(session: Any, now: datetime) -> Any:
-        try:
-            return attempt(session, now)
-        except LoginRefused:
-            session.commit()
-            raise
-
-    return run
 
 
 @router.post("/auth/stb")
 def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
     """A set-top box logs in by MAC and serial (and the password where the operator asks)."""
-    runtime = runtime_of(request)
-    required = runtime.settings.stb_password_required
+    required = runtime_of(request).settings.stb_password_required
 
     def attempt(session: Session, now: datetime) -> Login:
         return stb_login(
             session, body.mac, body.serial, body.password, now, require_password=required
         )
 
-    return _login(runtime, _committing(attempt))
+    return _login(request, Realm.BOX, box_subject(body.mac), attempt)
 
 
 @router.post("/auth/login")
 def login_account(request: Request, body: AccountLogin) -> dict[str, Any]:
     """A phone or browser logs in by account and password."""
     return _login(
-        runtime_of(request),
-        _committing(
-            lambda session, now: account_login(
-                session, body.account, body.password, body.device, now
-            )
-        ),
+        request,
+        Realm.HOUSEHOLD,
+        body.account,
+        lambda session, now: account_login(session, body.account, body.password, body.device, now),
     )
 
 
@@ -158,17 +141,17 @@ def logout_route(
 ) -> dict[str, bool]:
     runtime = runtime_of(request)
     with runtime.db.session() as session:
-        return {"logged_out": logout(session, _bearer(authorization))}
+        return {"logged_out": logout(session, _bearer(authorization), datetime.now(UTC))}
 
 
 def viewer_of(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
-    """The device asking, and whether ``pin`` is the household's parental PIN."""
+    """The device asking, and whether ``pin`` is the household's parental PIN (through the
+    credential throttle: 429 ``pin_locked`` after too many wrong ones)."""
     with runtime.db.session() as session:
         device = session.get(Device, who.device_id)
         household = session.get(Household, who.household_id)
-        pin_ok = (
-            bool(pin) and household is not None and verify_secret(household.pin_hash, pin or "")
-        )
+        stored = household.pin_hash if household is not None else None
+    pin_ok = pin_matches(runtime, who.household_id, stored, pin)
     return Viewer(who.device_id, bool(device and device.uhd), pin_ok)
 
 
@@ -320,6 +303,9 @@ def place_order(
     """
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
+    with runtime.db.session() as session:
+        stored = session.scalar(select(Household.pin_hash).where(Household.id == who.household_id))
+    pin_ok = pin_matches(runtime, who.household_id, stored, body.pin)  # through the throttle
     try:
         with runtime.db.session() as session:
             household = session.get(Household, who.household_id)
@@ -333,6 +319,7 @@ def place_order(
                 datetime.now(UTC),
                 placed_by=f"device:{who.device_id}",
                 pin=body.pin,
+                pin_ok=pin_ok,
             )
     except OrderError as error:
         raise order_error(error) from error

@@ -6,11 +6,18 @@ from configuration, which plays only while tokens are not required.  Wrong
 credentials get ``{"user_info": {"auth": 0}}`` as the real API answers.  The VOD and
 series actions answer the catalog's ready movies and episodes; their streams are in
 :mod:`yunjin.api.xtream_vod`.
+
+Every login goes through the credential throttle (per account and per client address,
+ADR 0027): a throttled client gets 429 with ``Retry-After`` on every route, whatever
+Xtream apps expect for a plain failure. Stream URLs are checked for their shape (a
+number and ``.ts``/``.m3u8``) before any password is hashed, so the catch-all
+``/{u}/{p}/{stream}`` costs a hash only for what could be a stream.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,13 +27,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 
+from yunjin.api.credentials import refusal_error
 from yunjin.api.deps import runtime_of
 from yunjin.api.epg import xmltv_document
 from yunjin.api.errors import ApiError
 from yunjin.api.secure import client_address
-from yunjin.db.models import Household
+from yunjin.credentials.guard import Attempt, LoginRefused, Realm
 from yunjin.delivery.tokens import sign
 from yunjin.epg.guide import in_archive, schedule
 from yunjin.interop import xtream, xtream_vod
@@ -34,6 +41,7 @@ from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
 from yunjin.interop.tsstream import segment_bytes
 from yunjin.live.channels import ChannelView
 from yunjin.runtime import Runtime
+from yunjin.subscribers.auth import household_password_matches
 from yunjin.subscribers.entitlements import (
     CatchupPlay,
     ChannelTraits,
@@ -42,7 +50,6 @@ from yunjin.subscribers.entitlements import (
     Viewer,
     can_play,
 )
-from yunjin.subscribers.passwords import verify_secret
 from yunjin.vod.catalog import TitleKind
 from yunjin.vod.listing import categories, listed_titles
 
@@ -51,6 +58,9 @@ DENIED: dict[str, Any] = {"user_info": {"auth": 0}}
 SHORT_EPG_DEFAULT = 4
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
+# what a stream URL's last part and a time-shift start look like, checked before hashing
+STREAM = re.compile(r"^[0-9]{1,9}\.(ts|m3u8)$")
+MOMENT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,31 +73,48 @@ _VERIFIED: dict[tuple[str, str], tuple[float, int]] = {}
 VERIFIED_FOR_S = 60.0
 
 
-def xtream_login(runtime: Runtime, username: str, password: str) -> XtreamLogin | None:
-    """The household (or the operator) an Xtream username and password name, else None."""
-    settings = runtime.settings
-    if xtream.credentials_match(
-        username, password, settings.xtream_username, settings.xtream_password
-    ):
-        return XtreamLogin(None)
+def xtream_login(
+    runtime: Runtime, username: str, password: str, address: str
+) -> XtreamLogin | None:
+    """The household (or the operator) an Xtream username and password name, else None;
+    through the credential throttle (429 while the account or ``address`` is locked).
+
+    A login verified in the last minute in this process answers from memory: it proves the
+    password, so it is no guess and skips the throttle (a changed password stops opening
+    Xtream within that minute).
+    """
     if not username or not password or len(username) > 32 or len(password) > 128:
         return None
     cache_key = (username, hashlib.sha256(password.encode()).hexdigest())
     cached = _VERIFIED.get(cache_key)
     if cached is not None and time.monotonic() < cached[0]:
-        return XtreamLogin(cached[1])
-    with runtime.db.session() as session:
-        household = session.scalar(select(Household).where(Household.account == username))
-        stored = household.password_hash if household is not None else None
-        if not verify_secret(stored, password) or household is None:
+        return XtreamLogin(cached[1] or None)
+    settings = runtime.settings
+
+    def work() -> XtreamLogin:
+        if xtream.credentials_match(
+            username, password, settings.xtream_username, settings.xtream_password
+        ):
+            return XtreamLogin(None)
+        with runtime.db.session() as session:
+            household_id = household_password_matches(session, username, password)
+        if household_id is None:
+            raise LoginRefused("login_failed")
+        return XtreamLogin(household_id)
+
+    try:
+        login = runtime.credentials.run(Attempt(Realm.HOUSEHOLD, username, address), work)
+    except LoginRefused as refused:
+        if refused.code == "login_failed":
             return None
-        household_id = household.id
-    _VERIFIED[cache_key] = (time.monotonic() + VERIFIED_FOR_S, household_id)
-    return XtreamLogin(household_id)
+        raise refusal_error(refused) from None
+    _VERIFIED[cache_key] = (time.monotonic() + VERIFIED_FOR_S, login.household_id or 0)
+    return login
 
 
-def _allowed(runtime: Runtime, username: str, password: str) -> bool:
-    return xtream_login(runtime, username, password) is not None
+def _allowed(request: Request, username: str, password: str) -> bool:
+    runtime = runtime_of(request)
+    return xtream_login(runtime, username, password, client_address(request)) is not None
 
 
 def _now_ms() -> int:
@@ -114,7 +141,7 @@ def player_api(
     limit: Annotated[int, Query(ge=1, le=1000)] = SHORT_EPG_DEFAULT,
 ) -> Any:
     runtime = runtime_of(request)
-    if not _allowed(runtime, username, password):
+    if not _allowed(request, username, password):
         return JSONResponse(DENIED)
     channels = runtime.lineup()
     settings = runtime.settings
@@ -188,7 +215,7 @@ def get_php(
     """The channel list with Xtream-style stream URLs (``output`` ts or hls/m3u8), then the
     catalog's movies and episodes (``/movie/…``, ``/series/…``, HLS), as panels list them."""
     runtime = runtime_of(request)
-    if not _allowed(runtime, username, password):
+    if not _allowed(request, username, password):
         return Response("", status_code=401)
     extension = "m3u8" if output in ("hls", "m3u8") else "ts"
     base = runtime.settings.base_url
@@ -210,7 +237,7 @@ def get_php(
 @router.get("/xmltv.php")
 def xmltv_php(request: Request, username: str = "", password: str = "") -> Response:
     runtime = runtime_of(request)
-    if not _allowed(runtime, username, password):
+    if not _allowed(request, username, password):
         return Response("", status_code=401)
     return Response(xmltv_document(runtime, False), media_type="application/xml")
 
@@ -304,8 +331,10 @@ async def leased(
 def live(request: Request, username: str, password: str, stream: str) -> Response:
     """A live channel as ``{stream_id}.ts`` (continuous MPEG-TS) or ``.m3u8``."""
     runtime = runtime_of(request)
+    if not STREAM.match(stream):  # the shape first: no hash for what cannot be a stream
+        raise ApiError(404, "not_found")
     stream_id, _, extension = stream.partition(".")
-    login = xtream_login(runtime, username, password)
+    login = xtream_login(runtime, username, password, client_address(request))
     if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
     return _stream(request, login, _by_stream_id(runtime, int(stream_id)), extension, None, None)
@@ -317,8 +346,12 @@ def timeshift(
 ) -> Response:
     """``/timeshift/u/p/{minutes}/{YYYY-MM-DD:HH-MM}/{id}.ts|m3u8``, local server time."""
     runtime = runtime_of(request)
+    if not STREAM.match(stream):  # the shape first: no hash for what cannot be a stream
+        raise ApiError(404, "not_found")
+    if not MOMENT.match(moment):
+        raise ApiError(400, "bad_time", {"value": moment, "reason": "not YYYY-MM-DD:HH-MM"})
     stream_id, _, extension = stream.partition(".")
-    login = xtream_login(runtime, username, password)
+    login = xtream_login(runtime, username, password, client_address(request))
     if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
     if not 0 < minutes <= 31 * 24 * 60:

@@ -63,11 +63,13 @@ def _vod_stream(
 ) -> Response:
     runtime = runtime_of(request)
     number, _, extension = stream.partition(".")
-    login = xtream_login(runtime, username, password)
-    if login is None or not number.isdigit() or len(number) > 12:
-        raise ApiError(404, "not_found")
+    if not number.isascii() or not number.isdigit() or len(number) > 12:
+        raise ApiError(404, "not_found")  # the shape first: no hash for what cannot be one
     if extension not in EXTENSIONS:
         raise ApiError(404, "vod_bad_extension", {"stream": number})
+    login = xtream_login(runtime, username, password, client_address(request))
+    if login is None:
+        raise ApiError(404, "not_found")
     try:
         with runtime.db.session() as session:
             found = playable_by_id(session, kind, int(number))

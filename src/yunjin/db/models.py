@@ -272,10 +272,13 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class LoginAttempt(Base):
-    """Failed logins per key (an account or a MAC), for lock-out."""
+    """The credential throttle's record of a key (an account, a MAC, a PIN or a client
+    address; ``credentials/throttle.py``): failures since ``window_start``, the latest,
+    the lock, and when the record may be deleted."""
 
     __tablename__ = "login_attempts"
 
@@ -283,6 +286,10 @@ class LoginAttempt(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    forget_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
 
 
 class AdminUser(Base):
@@ -297,11 +304,38 @@ class AdminUser(Base):
 
 
 class AdminSession(Base):
+    """A logged-in administrator; only the token's hash is stored. Logging out or an
+    operator ending the sessions sets ``revoked_at``."""
+
     __tablename__ = "admin_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    username: Mapped[str] = mapped_column(ForeignKey("admin_users.username", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(
+        ForeignKey("admin_users.username", ondelete="CASCADE"), index=True
+    )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=utcnow
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AdminAudit(Base):
+    """What an administrator changed through ``/api/v1/admin``: who, what, to which
+    object, when, from which address, and the details."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (Index("ix_admin_audit_username_id", "username", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))  # not a key: the row outlives the admin
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class ViewingEvent(Base):
@@ -601,6 +635,25 @@ class NewsroomSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class NewsroomInvitation(Base):
+    """A role offered to staff of another centre, which they accept or decline (their
+    consent: a centre's administrator cannot put another centre's person to work)."""
+
+    __tablename__ = "newsroom_invitations"
+    __table_args__ = (Index("ix_newsroom_invitations_staff", "staff_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id", ondelete="CASCADE"))
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("newsroom_tenants.code"))
+    role: Mapped[str] = mapped_column(String(16))  # terms.Role
+    invited_by: Mapped[int] = mapped_column(ForeignKey("newsroom_staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class NewsroomTopic(Base):

@@ -18,7 +18,7 @@ from yunjin.config import ConfigError, load_settings
 from yunjin.db.engine import Database
 from yunjin.db.models import NewsroomGrant, NewsroomStaff, NewsroomTenant, Region
 from yunjin.newsroom.errors import NewsroomError
-from yunjin.newsroom.staff import grant, parse_role
+from yunjin.newsroom.staff import end_sessions_of, grant, parse_role, set_password
 from yunjin.newsroom.stories import publish_due
 from yunjin.newsroom.tenants import add_tenant, list_tenants, set_review_levels
 from yunjin.subscribers.regions import ancestors, seed_regions
@@ -159,6 +159,31 @@ def staff_add(
 
     _run(data, add)
     console.print(f"{username}: {chosen.value} @ {tenant}")
+
+
+@staff_app.command("password")
+def staff_password(
+    username: Annotated[str, typer.Argument(help="login / 用户名")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="new password / 新密码"
+        ),
+    ],
+    data: DataDir = None,
+) -> None:
+    """Set a staff member's password; their sessions end. / 重置员工密码并注销其会话。"""
+    ended = _run(data, lambda s: set_password(s, username, password, datetime.now(UTC)))
+    console.print(f"{username}: password set / 密码已重置, sessions ended / 已注销会话 {ended}")
+
+
+@staff_app.command("end-sessions")
+def staff_end_sessions(
+    username: Annotated[str, typer.Argument(help="login / 用户名")], data: DataDir = None
+) -> None:
+    """Log out every session of a staff member. / 注销员工的全部会话。"""
+    ended = _run(data, lambda s: end_sessions_of(s, username, datetime.now(UTC)))
+    console.print(f"{username}: sessions ended / 已注销会话 {ended}")
 
 
 @staff_app.command("list")

@@ -21,7 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from yunjin.api.credentials import attempt_of
 from yunjin.api.deps import runtime_of
+from yunjin.credentials.guard import LoginRefused, Realm
 from yunjin.db.models import Channel, NewsroomStory, NewsroomTip, NewsroomTopic
 from yunjin.i18n import both
 from yunjin.newsroom import library, stories
@@ -63,7 +65,6 @@ from yunjin.newsroom.permissions import Actor, Decision, may, require
 from yunjin.newsroom.tenants import get_tenant, tenant_ref
 from yunjin.newsroom.terms import REVIEW_STATES, Action, StoryState
 from yunjin.newsroom.workflow import NEEDS_COMMENT
-from yunjin.subscribers.auth import LoginRefused
 
 router = APIRouter(include_in_schema=False)
 # the order a story's buttons stand in
@@ -111,27 +112,35 @@ async def login(request: Request) -> Response:
     return await run_in_threadpool(_login, request, page, form)
 
 
+LOGIN_STATUS: Final = {"login_locked": 429, "credentials_busy": 503}
+
+
 def _login(request: Request, page: Page, form: dict[str, str]) -> Response:
-    refused: LoginRefused | None = None
+    """The login form's check, through the credential throttle like the API's."""
+    runtime = runtime_of(request)
     username = form.get("username", "")[:64]
-    with runtime_of(request).db.session() as session:
-        try:
-            done = accounts.login(session, username, form.get("password", "")[:256], now())
-        except LoginRefused as error:
-            refused = error  # committed: the failure counts towards the lock-out
-    if refused is not None:
+
+    def work() -> accounts.Login:
+        with runtime.db.session() as session:
+            return accounts.login(session, username, form.get("password", "")[:256], now())
+
+    try:
+        done = runtime.credentials.run(attempt_of(request, Realm.NEWSROOM, username), work)
+    except LoginRefused as refused:
         values = {"retry_after_s": refused.retry_after_s} if refused.retry_after_s else {}
         nonce = new_login_nonce()
         shown = render(
             page,
             "login.html",
-            429 if refused.code == "login_locked" else 401,
+            LOGIN_STATUS.get(refused.code, 401),
             title=page.text("login"),
             nonce=nonce,
             next=safe_next(form.get("next")),
             error=both(refused.code, **values)[page.lang],
             username=username,
         )
+        if refused.retry_after_s:
+            shown.headers["Retry-After"] = str(refused.retry_after_s)
         set_cookie(shown, request, LOGIN_COOKIE, nonce, 3600)
         return shown
     response = redirect(safe_next(form.get("next")))
@@ -143,7 +152,7 @@ def _login(request: Request, page: Page, form: dict[str, str]) -> Response:
 @router.post(f"{PATH}/logout")
 async def logout(request: Request) -> Response:
     def end(session: Session, _visit: Visit, _form: dict[str, str]) -> Response:
-        accounts.logout(session, request.cookies.get(SESSION_COOKIE, ""))
+        accounts.logout(session, request.cookies.get(SESSION_COOKIE, ""), now())
         response = redirect(f"{PATH}/login")
         response.delete_cookie(SESSION_COOKIE, path=PATH)
         return response

@@ -186,7 +186,7 @@ def staff_page(request: Request, code: str, done: str = "") -> Response:
 @router.post(f"{PATH}/centres/{{code}}/staff")
 async def grant_role(request: Request, code: str) -> Response:
     def give(session: Session, visit: Visit, form: dict[str, str]) -> Response:
-        accounts.grant_as(
+        done = accounts.grant_as(
             session,
             visit.actor,
             form.get("username", "").strip()[:64],
@@ -195,7 +195,8 @@ async def grant_role(request: Request, code: str) -> Response:
             password=form.get("password") or None,
             display_name=form.get("display_name", "")[:100],
         )
-        return redirect(f"{PATH}/centres/{code}/staff?done=grant")
+        told = "grant" if done.invitation is None else "invite"
+        return redirect(f"{PATH}/centres/{code}/staff?done={told}")
 
     return await posted(request, give)
 

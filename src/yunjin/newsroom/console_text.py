@@ -161,6 +161,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "done_takedown": ("Taken down.", "已下架。"),
     "done_recommend": ("Recommended.", "已推荐。"),
     "done_grant": ("Role given.", "已授予岗位。"),
+    "done_invite": (
+        "This person works in another centre: they are invited and hold the role once they accept.",
+        "此人属于其他融媒体中心：已向其发出邀请，对方接受后即获得该岗位。",
+    ),
     "done_revoke": ("Role removed.", "已移除岗位。"),
     "done_topic": ("Topic added.", "已新增选题。"),
     "done_assign": ("Topic assigned.", "已指派选题。"),

@@ -143,11 +143,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A staff password has at least 10 characters.",
         "员工密码至少 10 个字符。",
     ),
-    "newsroom_staff_exists": (
-        "Staff member {username} exists with another password; leave the password out "
-        "to grant a role.",
-        "员工 {username} 已存在且密码不同；仅授予岗位时请勿填写密码。",
-    ),
     "newsroom_staff_not_found": ("No staff member {username}.", "员工 {username} 不存在。"),
     "newsroom_password_required": (
         "A new staff member needs a password.",

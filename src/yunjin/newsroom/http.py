@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, TypeVar
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from yunjin.api.credentials import guarded
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.credentials.guard import Realm
 from yunjin.db.models import NewsroomStaff
 from yunjin.newsroom import comments, planning, polls, stories, zones
 from yunjin.newsroom import staff as accounts
@@ -25,7 +27,6 @@ from yunjin.newsroom.permissions import Actor
 from yunjin.newsroom.syndication import RecommendationState, Verdict
 from yunjin.newsroom.tenants import list_tenants
 from yunjin.newsroom.terms import ROLE_LABELS, Action, StoryState, label
-from yunjin.subscribers.auth import LoginRefused
 
 router = APIRouter(tags=["newsroom"])
 PREFIX: Final = "/api/v1/newsroom"
@@ -42,7 +43,7 @@ STATUS: Final = {
     "newsroom_not_due": 409,
     "newsroom_recommendation_exists": 409,
     "newsroom_recommendation_closed": 409,
-    "newsroom_staff_exists": 409,
+    "newsroom_invitation_closed": 409,
     "newsroom_media_in_use": 409,
 }
 
@@ -92,17 +93,14 @@ class LoginIn(BaseModel):
 
 @router.post(f"{PREFIX}/login")
 def login(request: Request, body: LoginIn) -> dict[str, Any]:
-    """A session token for a staff member; five failures lock the username for a while."""
-    refused: LoginRefused | None = None
-    with runtime_of(request).db.session() as session:
-        try:
-            done = accounts.login(session, body.username, body.password, _now())
-        except LoginRefused as error:
-            refused = error  # committed: the failure counts
-    if refused is not None:
-        values = {"retry_after_s": refused.retry_after_s} if refused.retry_after_s else {}
-        status = 429 if refused.code == "login_locked" else 401
-        raise ApiError(status, refused.code, values)
+    """A session token for a staff member, through the credential throttle (failures lock
+    the username and the client's address for a while)."""
+
+    def work() -> accounts.Login:
+        with runtime_of(request).db.session() as session:
+            return accounts.login(session, body.username, body.password, _now())
+
+    done = guarded(request, Realm.NEWSROOM, body.username, work)
     return {
         "session": done.token,
         "username": done.username,
@@ -114,7 +112,68 @@ def login(request: Request, body: LoginIn) -> dict[str, Any]:
 def logout(request: Request, authorization: Authorization = None) -> dict[str, bool]:
     token = _bearer(authorization)
     with runtime_of(request).db.session() as session:
-        return {"logged_out": accounts.logout(session, token)}
+        return {"logged_out": accounts.logout(session, token, _now())}
+
+
+class PasswordIn(BaseModel):
+    current: str = Field(max_length=256)
+    new: str = Field(max_length=256)
+
+
+@router.post(f"{PREFIX}/password")
+def change_password(
+    request: Request, body: PasswordIn, authorization: Authorization = None
+) -> dict[str, Any]:
+    """Change one's own password (the current one through the throttle); one's other
+    sessions end."""
+    token = _bearer(authorization)
+    person = _run(request, authorization, lambda s, actor: _username(s, actor))
+
+    def work() -> int:
+        return _run(
+            request,
+            authorization,
+            lambda s, actor: accounts.change_password(
+                s, actor.id, body.current, body.new, _now(), keep_token=token
+            ),
+        )
+
+    return {"changed": True, "sessions_ended": guarded(request, Realm.NEWSROOM, person, work)}
+
+
+def _username(session: Session, actor: Actor) -> str:
+    person = session.get(NewsroomStaff, actor.id)
+    assert person is not None
+    return person.username
+
+
+@router.get(f"{PREFIX}/invitations")
+def my_invitations(request: Request, authorization: Authorization = None) -> dict[str, Any]:
+    """Roles other centres offer me, waiting for my answer."""
+    return _run(
+        request,
+        authorization,
+        lambda s, actor: {"invitations": accounts.invitations_of(s, actor.id, _now())},
+    )
+
+
+@router.post(f"{PREFIX}/invitations/{{invitation}}/{{answer}}")
+def answer_invitation(
+    request: Request, invitation: int, answer: str, authorization: Authorization = None
+) -> dict[str, Any]:
+    """``accept`` (the role is mine) or ``decline`` an invitation."""
+    if answer not in ("accept", "decline"):
+        raise ApiError(404, "not_found")
+
+    def reply(session: Session, actor: Actor) -> dict[str, Any]:
+        done = accounts.answer_invitation(session, actor.id, invitation, answer == "accept", _now())
+        return {
+            "tenant": done.tenant,
+            "role": done.role.value,
+            "status": "declined" if done.invitation else "granted",
+        }
+
+    return _run(request, authorization, reply)
 
 
 @router.get(f"{PREFIX}/me")
@@ -395,13 +454,19 @@ def tenant_staff(
 
 @router.post(f"{PREFIX}/tenants/{{code}}/staff", status_code=201)
 def grant_role(
-    request: Request, code: str, body: GrantIn, authorization: Authorization = None
+    request: Request,
+    response: Response,
+    code: str,
+    body: GrantIn,
+    authorization: Authorization = None,
 ) -> dict[str, Any]:
-    """Give a person a role in the centre (a new person: with a password)."""
+    """Give a person a role in the centre (a new person: with a password). A person of
+    another centre is invited instead (202): the role is theirs once they accept. A
+    password given for a person who exists is ignored, never checked."""
 
     def give(session: Session, actor: Actor) -> dict[str, Any]:
         role = accounts.parse_role(body.role)
-        person = accounts.grant_as(
+        done = accounts.grant_as(
             session,
             actor,
             body.username,
@@ -409,8 +474,18 @@ def grant_role(
             role,
             password=body.password,
             display_name=body.display_name,
+            now=_now(),
         )
-        return {"username": person.username, "tenant": code, "role": role.value}
+        if done.invitation is not None:
+            response.status_code = 202
+            return {
+                "username": done.username,
+                "tenant": code,
+                "role": role.value,
+                "status": "invited",
+                "invitation": done.invitation,
+            }
+        return {"username": done.username, "tenant": code, "role": role.value, "status": "granted"}
 
     return _run(request, authorization, give)
 

@@ -1,8 +1,14 @@
-"""Newsroom staff: accounts, roles per media centre, logins and sessions.
+"""Newsroom staff: accounts, roles per media centre, invitations, logins and sessions.
 
 Passwords are Argon2id through ``subscribers.passwords``; usernames follow the operator
-staff's rule; repeated failed logins lock the username as the subscribers' login does
-(``subscribers.auth``, same table and limits, keys ``newsroom:{username}``).
+staff's rule; logins are checked through the credential throttle by their callers
+(``credentials.guard``, keys ``newsroom:{username}`` and the client's address).
+
+Granting a role never checks or reveals a password: a password given for a person who
+exists is ignored. A centre's administrator grants roles directly to new people and to
+people already working in the centre; a person of another centre only gets an invitation,
+which they accept or decline (their consent, ADR 0027). The operator's command line grants
+directly.
 """
 
 from __future__ import annotations
@@ -13,20 +19,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from yunjin.db.models import LoginAttempt, NewsroomGrant, NewsroomSession, NewsroomStaff
+from yunjin.credentials.guard import LoginRefused
+from yunjin.db.models import NewsroomGrant, NewsroomInvitation, NewsroomSession, NewsroomStaff
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.permissions import Actor, may, require
 from yunjin.newsroom.tenants import tenant_ref
 from yunjin.newsroom.terms import Action, Role
-from yunjin.subscribers.auth import check_lock, record_failure
-from yunjin.subscribers.passwords import hash_secret, verify_secret
+from yunjin.subscribers.passwords import hash_secret, needs_rehash, verify_secret
 from yunjin.subscribers.staff import USERNAME
 
 SESSION: Final = timedelta(hours=12)
 MIN_PASSWORD: Final = 10
+INVITATION: Final = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,16 @@ class Login:
     staff_id: int
     username: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """A grant's outcome: the role is held, or (``invitation``) it waits for the person."""
+
+    username: str
+    tenant: str
+    role: Role
+    invitation: int | None = None
 
 
 def parse_role(value: str) -> Role:
@@ -79,20 +96,23 @@ def grant(
     display_name: str = "",
 ) -> NewsroomStaff:
     """Give ``username`` ``role`` in a centre, creating the account (with ``password``)
-    when it does not exist; granting a role held already changes nothing."""
+    when it does not exist; granting a role held already changes nothing. For a person who
+    exists, ``password`` is neither checked nor changed. The operator's grant (command
+    line, demo): no consent is asked."""
     tenant_ref(session, tenant_code)  # the centre exists
     person = session.scalar(select(NewsroomStaff).where(NewsroomStaff.username == username))
     if person is None:
         if password is None:
             raise NewsroomError("newsroom_password_required")
         person = add_staff(session, username, password, display_name)
-    elif password is not None and not verify_secret(person.password_hash, password):
-        raise NewsroomError("newsroom_staff_exists", username=username)
-    held = session.get(NewsroomGrant, (person.id, tenant_code, role.value))
-    if held is None:
-        session.add(NewsroomGrant(staff_id=person.id, tenant_code=tenant_code, role=role.value))
-        session.flush()
+    _hold(session, person.id, tenant_code, role)
     return person
+
+
+def _hold(session: Session, staff_id: int, tenant_code: str, role: Role) -> None:
+    if session.get(NewsroomGrant, (staff_id, tenant_code, role.value)) is None:
+        session.add(NewsroomGrant(staff_id=staff_id, tenant_code=tenant_code, role=role.value))
+        session.flush()
 
 
 def grant_as(
@@ -104,10 +124,100 @@ def grant_as(
     *,
     password: str | None = None,
     display_name: str = "",
-) -> NewsroomStaff:
-    """``grant``, by a centre's administrator."""
+    now: datetime | None = None,
+) -> Granted:
+    """A centre's administrator gives a role: directly to a new person (created with
+    ``password``) or to someone who already works in the centre; to a person of another
+    centre (or of none) only as an invitation they answer. Never checks a password."""
     require(may(actor, Action.MANAGE_STAFF, tenant_ref(session, tenant_code)))
-    return grant(session, username, tenant_code, role, password=password, display_name=display_name)
+    person = session.scalar(select(NewsroomStaff).where(NewsroomStaff.username == username))
+    in_centre = person is not None and session.scalar(
+        select(NewsroomGrant.staff_id)
+        .where(NewsroomGrant.staff_id == person.id, NewsroomGrant.tenant_code == tenant_code)
+        .limit(1)
+    )
+    if person is None or in_centre:
+        held = grant(
+            session, username, tenant_code, role, password=password, display_name=display_name
+        )
+        return Granted(held.username, tenant_code, role)
+    return invite(session, actor, person, tenant_code, role, now or datetime.now(UTC))
+
+
+def invite(
+    session: Session,
+    actor: Actor,
+    person: NewsroomStaff,
+    tenant_code: str,
+    role: Role,
+    now: datetime,
+) -> Granted:
+    """An invitation to ``role`` in the centre (the open one again, if there is one)."""
+    if session.get(NewsroomGrant, (person.id, tenant_code, role.value)) is not None:
+        return Granted(person.username, tenant_code, role)  # held already
+    open_one = session.scalar(
+        select(NewsroomInvitation).where(
+            NewsroomInvitation.staff_id == person.id,
+            NewsroomInvitation.tenant_code == tenant_code,
+            NewsroomInvitation.role == role.value,
+            NewsroomInvitation.answered_at.is_(None),
+            NewsroomInvitation.expires_at > now,
+        )
+    )
+    if open_one is None:
+        open_one = NewsroomInvitation(
+            staff_id=person.id,
+            tenant_code=tenant_code,
+            role=role.value,
+            invited_by=actor.id,
+            created_at=now,
+            expires_at=now + INVITATION,
+        )
+        session.add(open_one)
+        session.flush()
+    return Granted(person.username, tenant_code, role, open_one.id)
+
+
+def invitations_of(session: Session, staff_id: int, now: datetime) -> list[dict[str, object]]:
+    """A person's open invitations, oldest first."""
+    rows = session.execute(
+        select(NewsroomInvitation, NewsroomStaff.username)
+        .join(NewsroomStaff, NewsroomStaff.id == NewsroomInvitation.invited_by)
+        .where(
+            NewsroomInvitation.staff_id == staff_id,
+            NewsroomInvitation.answered_at.is_(None),
+            NewsroomInvitation.expires_at > now,
+        )
+        .order_by(NewsroomInvitation.id)
+    )
+    return [
+        {
+            "id": invitation.id,
+            "tenant": invitation.tenant_code,
+            "role": invitation.role,
+            "invited_by": inviter,
+            "expires_at": int(_aware(invitation.expires_at).timestamp()),
+        }
+        for invitation, inviter in rows
+    ]
+
+
+def answer_invitation(
+    session: Session, staff_id: int, invitation_id: int, accept: bool, now: datetime
+) -> Granted:
+    """The invited person accepts (the role is theirs) or declines; once only."""
+    invitation = session.get(NewsroomInvitation, invitation_id)
+    if invitation is None or invitation.staff_id != staff_id:
+        raise NewsroomError("newsroom_invitation_not_found")
+    if invitation.answered_at is not None or _aware(invitation.expires_at) <= now:
+        raise NewsroomError("newsroom_invitation_closed")
+    invitation.answered_at, invitation.accepted = now, accept
+    role = Role(invitation.role)
+    person = session.get(NewsroomStaff, staff_id)
+    assert person is not None
+    if accept:
+        _hold(session, staff_id, invitation.tenant_code, role)
+    return Granted(person.username, invitation.tenant_code, role, None if accept else invitation.id)
 
 
 def revoke_as(session: Session, actor: Actor, username: str, tenant_code: str, role: Role) -> bool:
@@ -156,19 +266,14 @@ def _token_hash(token: str) -> str:
 
 
 def login(session: Session, username: str, password: str, now: datetime) -> Login:
-    """A session for a staff member, or LoginRefused (``login_failed``/``login_locked``).
-
-    The caller commits even when this raises, so failures are counted.
-    """
-    key = f"newsroom:{username.lower()[:64]}"
-    attempt = session.get(LoginAttempt, key)
-    check_lock(attempt, now)
+    """A session for a staff member, or LoginRefused ``login_failed`` (the caller runs it
+    through the credential throttle)."""
     person = session.scalar(select(NewsroomStaff).where(NewsroomStaff.username == username[:64]))
-    stored = person.password_hash if person is not None else None
-    if not verify_secret(stored, password) or person is None or not person.active:
-        raise record_failure(session, key, attempt, now)
-    if attempt is not None:
-        session.delete(attempt)
+    if person is None:
+        verify_secret(None, password)  # an unknown username costs a hash like a known one
+        raise LoginRefused("login_failed")
+    if not _password_matches(person, password) or not person.active:
+        raise LoginRefused("login_failed")
     token = secrets.token_urlsafe(32)
     expires = now + SESSION
     session.add(
@@ -183,21 +288,73 @@ def login(session: Session, username: str, password: str, now: datetime) -> Logi
     return Login(token, person.id, person.username, expires)
 
 
+def _password_matches(person: NewsroomStaff, password: str) -> bool:
+    if not verify_secret(person.password_hash, password):
+        return False
+    if needs_rehash(person.password_hash):
+        person.password_hash = hash_secret(password)
+    return True
+
+
 def session_staff(session: Session, token: str, now: datetime) -> NewsroomStaff | None:
     """Who a bearer token belongs to, if it is current."""
     row = session.get(NewsroomSession, _token_hash(token))
     if row is None or row.revoked:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= now:
+    if _aware(row.expires_at) <= now:
         return None
     person = session.get(NewsroomStaff, row.staff_id)
     return person if person is not None and person.active else None
 
 
-def logout(session: Session, token: str) -> bool:
+def logout(session: Session, token: str, now: datetime | None = None) -> bool:
     row = session.get(NewsroomSession, _token_hash(token))
     if row is None or row.revoked:
         return False
     row.revoked = True
+    row.revoked_at = now or datetime.now(UTC)
     return True
+
+
+def change_password(
+    session: Session, staff_id: int, current: str, new: str, now: datetime, keep_token: str = ""
+) -> int:
+    """A staff member changes their own password (LoginRefused ``password_wrong`` if
+    ``current`` is not it); their other sessions end. How many ended."""
+    person = session.get(NewsroomStaff, staff_id)
+    if person is None or not _password_matches(person, current):
+        raise LoginRefused("password_wrong")
+    return set_password(session, person.username, new, now, keep_token=keep_token)
+
+
+def set_password(
+    session: Session, username: str, new: str, now: datetime, keep_token: str = ""
+) -> int:
+    """Set a staff member's password (the operator's reset, or after a change) and end
+    their sessions but ``keep_token``'s; how many ended."""
+    person = staff_by_username(session, username)
+    if len(new) < MIN_PASSWORD:
+        raise NewsroomError("newsroom_weak_password")
+    person.password_hash = hash_secret(new)
+    return end_sessions_of(session, username, now, keep_token=keep_token)
+
+
+def end_sessions_of(session: Session, username: str, now: datetime, keep_token: str = "") -> int:
+    """Revoke every current session of a staff member (but ``keep_token``'s); how many."""
+    person = staff_by_username(session, username)
+    keep = _token_hash(keep_token) if keep_token else ""
+    ended = session.execute(
+        update(NewsroomSession)
+        .where(
+            NewsroomSession.staff_id == person.id,
+            NewsroomSession.revoked.is_(False),
+            NewsroomSession.token_hash != keep,
+        )
+        .values(revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -17,9 +17,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from yunjin.api.credentials import guarded, refusal_error
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.play import current_session
+from yunjin.credentials.guard import Attempt, LoginRefused, Realm
+from yunjin.db.models import Household
 from yunjin.epg.guide import entry_json, programmes_between
 from yunjin.i18n import both
 from yunjin.portal.events import (
@@ -33,6 +36,7 @@ from yunjin.portal.events import (
 from yunjin.portal.handoff import make_code, read_code, resume_point
 from yunjin.portal.viewing import continue_watching, last_report, record_events
 from yunjin.runtime import Runtime
+from yunjin.subscribers import auth
 from yunjin.subscribers.accounts import AccountError, change_pin
 from yunjin.vod.resume import continue_watching_vod
 
@@ -189,15 +193,58 @@ class PinChange(BaseModel):
 def set_pin(
     request: Request, body: PinChange, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, bool]:
-    """The household changes its parental PIN (the current one is asked for when set)."""
+    """The household changes its parental PIN (the current one is asked for when set, and
+    checked through the credential throttle like every PIN)."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
+
+    def work() -> None:
+        try:
+            with runtime.db.session() as session:
+                change_pin(session, who.household_id, body.current, body.new)
+        except AccountError as error:
+            if error.code == "pin_wrong":
+                raise LoginRefused("pin_wrong") from error
+            raise
+
     try:
-        with runtime.db.session() as session:
-            change_pin(session, who.household_id, body.current, body.new)
+        runtime.credentials.run(Attempt(Realm.PIN, str(who.household_id)), work)
+    except LoginRefused as refused:
+        raise refusal_error(refused) from None
     except AccountError as error:
-        raise ApiError(403 if error.code == "pin_wrong" else 400, error.code) from error
+        raise ApiError(400, error.code) from error
     return {"changed": True}
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=128)
+    new: str = Field(max_length=128)
+
+
+@router.post("/api/v1/household/password", tags=["portal"])
+def set_password(
+    request: Request, body: PasswordChange, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The household changes its password (phones, browsers, Xtream apps); the current one
+    is checked through the credential throttle, and every other session of the household
+    ends (set-top boxes log in again by MAC and serial)."""
+    runtime = runtime_of(request)
+    who = current_session(runtime, authorization)
+    with runtime.db.session() as session:
+        household = session.get(Household, who.household_id)
+        account = household.account if household is not None else ""
+
+    def work() -> int:
+        with runtime.db.session() as session:
+            return auth.change_password(
+                session, who.household_id, body.current, body.new, datetime.now(UTC), who.token_hash
+            )
+
+    try:
+        ended = guarded(request, Realm.HOUSEHOLD, account, work)
+    except AccountError as error:
+        raise ApiError(400, error.code) from error
+    return {"changed": True, "sessions_ended": ended}
 
 
 def _secret(runtime: Runtime) -> str:

@@ -1,8 +1,9 @@
 """Logins: set-top boxes by MAC and serial, phones and web by account and password.
 
-Sessions are random bearer tokens of which only a hash is stored.  Repeated
-failures on one key (a MAC or an account) lock it for a while; every failure
-answers the same way, so an attacker learns nothing about which part was wrong.
+Sessions are random bearer tokens of which only a hash is stored.  Every failure answers
+the same way (``login_failed``), so an attacker learns nothing about which part was wrong;
+callers run these checks through the credential throttle (``credentials.guard``), which
+counts failures per account and per client address and locks with back-off.
 """
 
 from __future__ import annotations
@@ -13,26 +14,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from yunjin.db.models import AuthSession, Device, Household, LoginAttempt
+from yunjin.credentials.guard import LoginRefused
+from yunjin.db.models import AuthSession, Device, Household
 from yunjin.subscribers.accounts import AccountError, normalise_mac, register_device
-from yunjin.subscribers.passwords import verify_secret
+from yunjin.subscribers.passwords import hash_secret, needs_rehash, verify_secret
 
 SESSION_DAYS = 30
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_FOR = timedelta(minutes=15)
-
-
-class LoginRefused(Exception):
-    """``code`` is ``login_failed`` or ``login_locked`` (with ``retry_after_s``)."""
-
-    def __init__(self, code: str, retry_after_s: int = 0) -> None:
-        self.code = code
-        self.retry_after_s = retry_after_s
-        super().__init__(code)
+MIN_PASSWORD = 8  # a household's new password (older ones stand until changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,47 +38,28 @@ class Login:
 class SessionInfo:
     household_id: int
     device_id: int
+    token_hash: str = ""
+
+
+def box_subject(mac: str) -> str:
+    """The throttle's subject for a box: its MAC as stored, or the text given if not a MAC."""
+    try:
+        return normalise_mac(mac)
+    except AccountError:
+        return mac.strip().lower()[:32]
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_lock(attempt: LoginAttempt | None, now: datetime) -> None:
-    """LoginRefused while the key's failure record says it is locked."""
-    if attempt is not None and attempt.locked_until is not None:
-        locked_until = _aware(attempt.locked_until)
-        if locked_until > now:
-            raise LoginRefused("login_locked", int((locked_until - now).total_seconds()) + 1)
-
-
-def record_failure(
-    session: Session, key: str, attempt: LoginAttempt | None, now: datetime
-) -> LoginRefused:
-    """Count a failed login on ``key`` (locking it at the limit); the refusal to raise.
-
-    The caller commits even though it raises, so the failure stays counted.
-    """
-    if attempt is None or _aware(attempt.window_start) + FAILURE_WINDOW < now:
-        if attempt is None:
-            attempt = LoginAttempt(key=key, failures=0, window_start=now)
-            session.add(attempt)
-        attempt.failures, attempt.window_start, attempt.locked_until = 0, now, None
-    attempt.failures += 1
-    if attempt.failures >= MAX_FAILURES:
-        attempt.locked_until = now + LOCK_FOR
-        return LoginRefused("login_locked", int(LOCK_FOR.total_seconds()))
-    return LoginRefused("login_failed")
-
-
 # PostgreSQL: the whole success in one round trip.  A session row lost in a crash only means
 # logging in again, so the commit does not wait for fsync (``set_config``, local to this
-# transaction); the box's last sighting and the forgiven failures go in the same statement.
+# transaction); the box's last sighting goes in the same statement.
 _SUCCEED_PG = text(
     """
     WITH sync AS (SELECT set_config('synchronous_commit', 'off', true)),
-    seen AS (UPDATE devices SET last_seen_at = :now WHERE id = :device_id),
-    forgiven AS (DELETE FROM login_attempts WHERE key = :key AND :had_attempt)
+    seen AS (UPDATE devices SET last_seen_at = :now WHERE id = :device_id)
     INSERT INTO auth_sessions
         (token_hash, household_id, device_id, created_at, expires_at, revoked)
     SELECT :token_hash, :household_id, :device_id, :now, :expires, false FROM sync
@@ -95,14 +67,7 @@ _SUCCEED_PG = text(
 )
 
 
-def _succeed(
-    session: Session,
-    key: str,
-    attempt: LoginAttempt | None,
-    household: Household,
-    device: Device,
-    now: datetime,
-) -> Login:
+def _succeed(session: Session, household: Household, device: Device, now: datetime) -> Login:
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(days=SESSION_DAYS)
     if session.get_bind().dialect.name == "postgresql":
@@ -112,15 +77,11 @@ def _succeed(
                 "now": now,
                 "device_id": device.id,
                 "household_id": household.id,
-                "key": key,
-                "had_attempt": attempt is not None,
                 "token_hash": _token_hash(token),
                 "expires": expires,
             },
         )
         return Login(token, household.id, device.id, expires)
-    if attempt is not None:
-        session.delete(attempt)
     session.add(
         AuthSession(
             token_hash=_token_hash(token),
@@ -145,34 +106,28 @@ def stb_login(
     require_password: bool = False,
 ) -> Login:
     """A set-top box logs in with its MAC and serial, and the household password where the
-    operator requires it (``stb_password_required``).
-
-    The caller commits even when this raises, so failures are counted.
+    operator requires it (``stb_password_required``); LoginRefused ``login_failed`` if not.
     """
     try:
-        key = f"mac:{normalise_mac(mac)}"
+        key = normalise_mac(mac)
     except AccountError as error:
         raise LoginRefused("login_failed") from error
-    # the box, its household and the MAC's failure record in one round trip
+    # the box and its household in one round trip
     found = session.execute(
-        select(Device, Household, LoginAttempt)
+        select(Device, Household)
         .join(Household, Household.id == Device.household_id)
-        .outerjoin(LoginAttempt, LoginAttempt.key == key)
-        .where(Device.mac == key[4:], Device.kind == "stb")
+        .where(Device.mac == key, Device.kind == "stb")
     ).first()
-    device, household, attempt = (None, None, None) if found is None else found
-    if device is None:  # an unknown MAC: its failure record on its own
-        attempt = session.get(LoginAttempt, key)
-    check_lock(attempt, now)
+    device, household = (None, None) if found is None else found
     serial_ok = device is not None and hmac.compare_digest(
         (device.serial or "").encode(), serial.encode()
     )
     password_ok = household is not None and (
-        not require_password or verify_secret(household.password_hash, password or "")
+        not require_password or _password_matches(household, password or "")
     )
     if device is None or household is None or not serial_ok or not password_ok:
-        raise record_failure(session, key, attempt, now)
-    return _succeed(session, key, attempt, household, device, now)
+        raise LoginRefused("login_failed")
+    return _succeed(session, household, device, now)
 
 
 def account_login(
@@ -182,13 +137,12 @@ def account_login(
 
     A new ``device_label`` registers a phone device, within the device limit.
     """
-    key = f"account:{account.lower()[:64]}"
-    attempt = session.get(LoginAttempt, key)
-    check_lock(attempt, now)
     household = session.scalar(select(Household).where(Household.account == account))
-    stored = household.password_hash if household is not None else None
-    if not verify_secret(stored, password) or household is None:
-        raise record_failure(session, key, attempt, now)
+    if household is None:
+        verify_secret(None, password)  # an unknown account costs a hash like a known one
+        raise LoginRefused("login_failed")
+    if not _password_matches(household, password):
+        raise LoginRefused("login_failed")
     label = device_label.strip()[:100] or "phone"
     device = session.scalar(
         select(Device).where(
@@ -197,22 +151,81 @@ def account_login(
     )
     if device is None:
         device = register_device(session, household, "phone", label=label)
-    return _succeed(session, key, attempt, household, device, now)
+    return _succeed(session, household, device, now)
+
+
+def household_password_matches(session: Session, account: str, password: str) -> int | None:
+    """The household whose account and password these are (an Xtream app's login), else
+    None; an unknown account costs a hash like a known one."""
+    household = session.scalar(select(Household).where(Household.account == account))
+    if household is None:
+        verify_secret(None, password)
+        return None
+    return household.id if _password_matches(household, password) else None
+
+
+def _password_matches(household: Household, password: str) -> bool:
+    """The household's password check; a match made with older hashing costs is re-hashed."""
+    stored = household.password_hash
+    if not verify_secret(stored, password):
+        return False
+    if stored is not None and needs_rehash(stored):
+        household.password_hash = hash_secret(password)
+    return True
+
+
+def change_password(
+    session: Session, household_id: int, current: str, new: str, now: datetime, keep: str = ""
+) -> int:
+    """The household changes its own password (the current one is asked; LoginRefused
+    ``password_wrong`` if it is not it); its other sessions end. How many ended."""
+    household = session.get(Household, household_id)
+    if household is None or not _password_matches(household, current):
+        raise LoginRefused("password_wrong")
+    return set_password(session, household, new, now, keep=keep)
+
+
+def set_password(
+    session: Session, household: Household, new: str, now: datetime, keep: str = ""
+) -> int:
+    """Set a household's password (an operator's reset, or after :func:`change_password`)
+    and end its sessions but the one whose hash is ``keep``; how many ended."""
+    if len(new) < MIN_PASSWORD:
+        raise AccountError("password_too_short", f"a password has at least {MIN_PASSWORD}")
+    household.password_hash = hash_secret(new)
+    return end_sessions(session, household.id, now, keep=keep)
+
+
+def end_sessions(session: Session, household_id: int, now: datetime, keep: str = "") -> int:
+    """Revoke every current session of a household (but ``keep``'s); how many."""
+    ended = session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.household_id == household_id,
+            AuthSession.revoked.is_(False),
+            AuthSession.token_hash != keep,
+        )
+        .values(revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def session_of(session: Session, token: str, now: datetime) -> SessionInfo | None:
     """Who a bearer token belongs to, if it is current."""
-    row = session.get(AuthSession, _token_hash(token))
+    token_hash = _token_hash(token)
+    row = session.get(AuthSession, token_hash)
     if row is None or row.revoked or _aware(row.expires_at) <= now:
         return None
-    return SessionInfo(row.household_id, row.device_id)
+    return SessionInfo(row.household_id, row.device_id, token_hash)
 
 
-def logout(session: Session, token: str) -> bool:
+def logout(session: Session, token: str, now: datetime | None = None) -> bool:
     row = session.get(AuthSession, _token_hash(token))
     if row is None or row.revoked:
         return False
     row.revoked = True
+    row.revoked_at = now or datetime.now(UTC)
     return True
 
 

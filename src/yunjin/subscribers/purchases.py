@@ -114,11 +114,14 @@ def buy(
     pin: str | None = None,
     by_staff: bool = False,
     price_cents: int | None = None,
+    pin_ok: bool | None = None,
 ) -> Placed:
     """Buy a pay-per-view product for a household, once per ``key``.
 
     Staff (``by_staff``) sell without the parental PIN and may set the price (a goodwill
     order at 0); a subscriber pays the product's price and gives the PIN for rated content.
+    ``pin_ok`` is the caller's verdict on ``pin`` through the credential throttle (the HTTP
+    route's); None checks ``pin`` here.
     """
     if key is None or not KEY.match(key):
         raise OrderError(OrderRefusal.KEY_REQUIRED)
@@ -137,9 +140,9 @@ def buy(
     if earlier is not None:
         return _replay(session, earlier, product)
     offer = offer_of(session, product)
-    pin_ok = by_staff or (
-        offer.rated and bool(pin) and verify_secret(household.pin_hash, pin or "")
-    )
+    if pin_ok is None:
+        pin_ok = offer.rated and bool(pin) and verify_secret(household.pin_hash, pin or "")
+    pin_ok = by_staff or (offer.rated and pin_ok)
     held = [
         Held(row.id, Window(_ms(row.valid_from), _ms(row.valid_to)))
         for row in session.execute(

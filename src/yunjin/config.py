@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     vod_upload_stale_h: float = Field(
         default=24.0, gt=0, description="an upload idle this long is purged"
     )
+    media_probe_memory_mb: int = Field(
+        default=1024, ge=256, description="address space of the child that probes an upload"
+    )
+    media_probe_cpu_s: int = Field(
+        default=60, ge=5, description="CPU time of the child that probes an upload"
+    )
+    media_transcode_memory_mb: int = Field(
+        default=8192, ge=512, description="address space of a transcoding ffmpeg"
+    )
 
     @field_validator("data_dir")
     @classmethod

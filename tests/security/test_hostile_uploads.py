@@ -11,7 +11,7 @@ import io
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,10 @@ from tests.vod.ingest_clips import FakeQueue, make_clip, seed_titles, settings_f
 from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
-from yunjin.db.models import NewsroomTip, VodAsset
+from yunjin.db.models import NewsroomTip, NewsroomTipAttempt, VodAsset
 from yunjin.live.ffmpeg import ffmpeg_binary
-from yunjin.newsroom import library_files, tip_media
+from yunjin.newsroom import library_files, tip_media, tips
+from yunjin.newsroom.citizens import address_key
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.newsroom.tenants import add_tenant
 from yunjin.vod import sandbox
@@ -261,9 +262,14 @@ class Citizen:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def tip(self, files: list[tuple[str, tuple[str, bytes, str]]], **headers: str) -> Any:
+    def tip(
+        self,
+        files: list[tuple[str, tuple[str, bytes, str]]],
+        address: str = "198.51.100.7",
+        **headers: str,
+    ) -> Any:
         async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, client=("198.51.100.7", 4000))
+            transport = httpx.ASGITransport(app=self.app, client=(address, 4000))
             async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as c:
                 data = {
                     "text": "东大街路灯坏了",
@@ -320,3 +326,44 @@ def test_a_real_video_and_photo_still_make_a_tip(citizen: Citizen, media: dict[s
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["media"] == 2
+
+
+def test_refused_uploads_count_against_the_address_before_the_body_is_read(
+    citizen: Citizen,
+) -> None:
+    address = "203.0.113.9"
+    not_video = [("video", ("clip.mp4", b"not a video at all\n" * 100, "video/mp4"))]
+    for _ in range(tips.ATTEMPTS_PER_HOUR):
+        assert citizen.tip(not_video, address).status_code == 422
+    read: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        read.append(1)
+        yield b"x" * 1024
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=citizen.app, client=(address, 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
+            return await client.post(
+                "/api/v1/tips",
+                content=body(),
+                headers={
+                    "Content-Type": "multipart/form-data; boundary=x",
+                    "Content-Length": "1024",
+                },
+            )
+
+    limited = asyncio.run(go())
+    assert limited.status_code == 429, limited.text
+    error = limited.json()["error"]
+    assert error["code"] == "newsroom_rate_limited"
+    assert "秒后再试" in error["messages"]["zh-CN"]
+    assert read == []  # refused before a byte of the upload was read, let alone probed
+    assert citizen.tip(not_video, "203.0.113.10").status_code == 422  # another address
+    with citizen.app.state.runtime.db.session() as session:
+        counted = session.scalar(
+            select(func.count())
+            .select_from(NewsroomTipAttempt)
+            .where(NewsroomTipAttempt.client_key == address_key(address))
+        )
+    assert counted == tips.ATTEMPTS_PER_HOUR  # the refusal itself is not counted

@@ -130,11 +130,13 @@ async def send_tip(request: Request, authorization: Authorization = None) -> dic
 
 
 def _early_limits(runtime: Runtime, household: int | None, address: str) -> None:
-    """The household's or the address's limits, before a byte of the body is read."""
+    """The household's or the address's limits, before a byte of the body is read; then
+    this upload counts as one of its attempts, whatever becomes of it."""
     try:
         with runtime.db.session() as session:
             who = citizen(session, household) if household is not None else None
             tips.check_tip_limits(session, who, address, "", _now())
+            tips.count_attempt(session, who, address, _now())
     except NewsroomError as error:
         raise refusal(error) from error
 

@@ -8,7 +8,7 @@ import logging
 from yunjin.archive.registry import Archives
 from yunjin.live.channels import ChannelView
 from yunjin.live.recorder import ChannelRecorder, RecorderConfig
-from yunjin.live.sources import parse_source
+from yunjin.live.sources import parse_source, redact_source
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class RecorderPool:
         self.recorders[channel.tvg_id] = recorder
         self._sources[channel.tvg_id] = channel.source
         recorder.start()
-        log.info("recording %s from %s", channel.tvg_id, channel.source)
+        log.info("recording %s from %s", channel.tvg_id, redact_source(channel.source))
 
     async def _stop(self, tvg_id: str) -> None:
         recorder = self.recorders.pop(tvg_id)

@@ -43,7 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "media_container_refused": (
         "{name} is {found}; only {allowed} files are accepted.",
-        "{name} 是{found_zh}；只接受 {allowed} 文件。",
+        "{name} 是{found_zh}；只接受 {allowed_zh} 文件。",
     ),
     "media_check_limit": (
         "{name} could not be checked within the {limit} a file is given; it is refused.",

@@ -109,7 +109,7 @@ def test_an_indirection_is_refused_before_ffmpeg_sees_it(
     assert found in messages["en"]
     assert "MP4, MOV, MKV, WebM or MPEG-TS" in messages["en"]
     assert name in messages["zh-CN"]
-    assert "只接受" in messages["zh-CN"]
+    assert "只接受 MP4、MOV、MKV、WebM 或 MPEG-TS 文件" in messages["zh-CN"]
 
 
 def test_allowed_containers_are_probed_in_the_child(media: dict[str, Path]) -> None:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 LAUNCHER: Final = Path(__file__).with_name("confine.py")
 HEAD_BYTES: Final = 4096
-ALLOWED_TEXT: Final = "MP4, MOV, MKV, WebM or MPEG-TS"
+ALLOWED_TEXT: Final = ("MP4, MOV, MKV, WebM or MPEG-TS", "MP4、MOV、MKV、WebM 或 MPEG-TS")
 # what refusing codes a router answers 422 for, beside the probe's own
 REFUSAL_CODES: Final = ("media_container_refused", "media_check_limit", "media_check_failed")
 ISO_FIRST_BOXES: Final = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
@@ -122,7 +122,8 @@ def refused(name: str, found: str, **values: str) -> ProbeError:
         name=name,
         found=en.format(**values),
         found_zh=zh.format(**values),
-        allowed=ALLOWED_TEXT,
+        allowed=ALLOWED_TEXT[0],
+        allowed_zh=ALLOWED_TEXT[1],
     )
 
 

@@ -35,7 +35,7 @@ from yunjin.api.limits import (
 )
 from yunjin.app import create_app
 from yunjin.config import load_settings
-from yunjin.newsroom import console_web
+from yunjin.newsroom import console_web, interaction_http, library_files
 
 MB = 1024 * 1024
 UPLOAD_ID = "0123456789abcdef0123456789abcdef"
@@ -74,6 +74,9 @@ def test_the_caps_of_each_class() -> None:
     assert limits.cap(BodyClass.TIP) == TIP_BYTES
     assert limits.cap(BodyClass.LIBRARY) == LIBRARY_BYTES
     assert limits.cap(BodyClass.VOD_CHUNK) == 2 * 1024**3
+    # the same caps the routes themselves state, so neither refuses what the other takes
+    assert TIP_BYTES == interaction_http.MAX_FORM_BYTES
+    assert LIBRARY_BYTES == library_files.MAX_VIDEO_BYTES + (1 << 20)
     assert [size_text(n) for n in (MB, TIP_BYTES, 2 * 1024**3, 1000)] == [
         "1 MB",
         "391 MB",

@@ -1,10 +1,10 @@
 """The probe of an untrusted file, in the confined child ``vod.sandbox`` starts.
 
-``python -I -B -m yunjin.vod.probe_child DEMUXER PATH`` probes ``PATH`` with ``DEMUXER``
-pinned (``vod.probe``) and prints one JSON object: ``{"info": …}`` (``MediaInfo.as_json``),
-``{"refused": {"code": …, "values": …}}`` (a :class:`ProbeError`), or ``{"limit":
-"memory"}`` when the address-space limit stopped it. It writes no file (``-B``: no
-bytecode either): the launcher allows it none.
+``main([DEMUXER, PATH])``, run by ``python -I -B`` through the launcher, probes ``PATH``
+with ``DEMUXER`` pinned (``vod.probe``) and prints one JSON object: ``{"info": …}``
+(``MediaInfo.as_json``), ``{"refused": {"code": …, "values": …}}`` (a :class:`ProbeError`),
+or ``{"limit": "memory"}`` when the address-space limit stopped it. It writes no file
+(``-B``: no bytecode either): the launcher allows it none.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def answer(demuxer: Demuxer, path: Path) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in set(Demuxer):
-        print("usage: python -m yunjin.vod.probe_child mov|matroska|mpegts PATH", file=sys.stderr)
+        print("usage: probe_child mov|matroska|mpegts PATH", file=sys.stderr)
         return 2
     print(json.dumps(answer(Demuxer(argv[0]), Path(argv[1])), ensure_ascii=False))
     return 0

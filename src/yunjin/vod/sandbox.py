@@ -39,6 +39,13 @@ if TYPE_CHECKING:  # the probe's child imports this module: it starts without py
 log = logging.getLogger(__name__)
 
 LAUNCHER: Final = Path(__file__).with_name("confine.py")
+# the folder that holds the ``yunjin`` package: the child (``-I``: no PYTHONPATH) finds it
+# there whether Yunjin is installed or run from a checkout
+PACKAGE_ROOT: Final = Path(__file__).resolve().parents[2]
+CHILD: Final = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from yunjin.vod.probe_child import main; sys.exit(main(sys.argv[2:]))"
+)
 HEAD_BYTES: Final = 4096
 ALLOWED_TEXT: Final = ("MP4, MOV, MKV, WebM or MPEG-TS", "MP4、MOV、MKV、WebM 或 MPEG-TS")
 # what refusing codes a router answers 422 for, beside the probe's own
@@ -172,7 +179,7 @@ def inspect_video(path: Path, limits: Limits, name: str | None = None) -> MediaI
     found = sniff(head)
     if not isinstance(found, Demuxer):
         raise refused(shown, found)
-    child = [sys.executable, "-I", "-B", "-m", "yunjin.vod.probe_child", found.value, str(path)]
+    child = [sys.executable, "-I", "-B", "-c", CHILD, str(PACKAGE_ROOT), found.value, str(path)]
     try:
         completed = subprocess.run(
             confined(child, limits),

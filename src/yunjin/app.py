@@ -30,6 +30,7 @@ from yunjin.api.errors import (
     http_error_handler,
     validation_error_handler,
 )
+from yunjin.api.limits import BodyLimit, BodyLimits
 from yunjin.config import Settings
 from yunjin.newsroom import console, console_citizens, console_desk, console_library
 from yunjin.newsroom import feeds_http as feeds
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_middleware(BodyLimit, limits=BodyLimits.of(settings))  # before anything buffers
     app.include_router(hls.router)
     app.include_router(secure.router)
     app.include_router(vod_secure.router)

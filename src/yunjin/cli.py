@@ -29,6 +29,7 @@ from yunjin.live.channels import (
     remove_channel,
     set_enabled,
 )
+from yunjin.live.sources import redact_source
 from yunjin.newsroom.cli import newsroom_app
 
 app = typer.Typer(help="Yunjin 云锦 — IPTV operator platform / IPTV 运营平台", no_args_is_help=True)
@@ -193,7 +194,7 @@ def channel_list(data: DataDir = None) -> None:
             c.group,
             f"{c.catchup_days} d",
             "yes 是" if c.enabled else "no 否",
-            c.source,
+            redact_source(c.source),
         )
     console.print(table)
 

@@ -7,6 +7,7 @@ then the embedded defaults that run everything on one machine.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -101,11 +102,30 @@ class Settings(BaseSettings):
     vod_upload_stale_h: float = Field(
         default=24.0, gt=0, description="an upload idle this long is purged"
     )
+    source_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs a live event's source may reach beyond public addresses "
+        "(e.g. 239.0.0.0/8 for the head-end's multicast); everything else internal is refused",
+    )
+    media_probe_memory_mb: int = Field(
+        default=1024, ge=256, description="address space of the child that probes an upload"
+    )
+    media_probe_cpu_s: int = Field(
+        default=60, ge=5, description="CPU time of the child that probes an upload"
+    )
+    media_transcode_memory_mb: int = Field(
+        default=8192, ge=512, description="address space of a transcoding ffmpeg"
+    )
 
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("source_allowed_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(value.strip(), strict=False)) for value in values]
 
     @property
     def database(self) -> str:

@@ -36,6 +36,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "number_taken": ("Channel number {number} is already used.", "频道号 {number} 已被占用。"),
     "bad_time": ("Bad time {value!r}: {reason}.", "时间 {value!r} 无效：{reason}。"),
     "bad_duration": ("Bad duration {value!r}: {reason}.", "时长 {value!r} 无效：{reason}。"),
+    # hostile input (#12)
+    "body_too_large": (
+        "The request body is larger than {limit}, the most this address takes.",
+        "请求内容超过 {limit}，此地址最多接收这么多。",
+    ),
+    "media_container_refused": (
+        "{name} is {found}; only {allowed} files are accepted.",
+        "{name} 是{found_zh}；只接受 {allowed_zh} 文件。",
+    ),
+    "media_check_limit": (
+        "{name} could not be checked within the {limit} a file is given; it is refused.",
+        "{name} 未能在规定的{limit_zh}内完成检查，已拒收。",
+    ),
+    "media_check_failed": (
+        "{name} could not be checked: {detail}.",
+        "无法检查 {name}：{detail}。",
+    ),
+    "source_not_public": (
+        "The source {source} reaches {address}, {kind}: a live event records only from "
+        "public addresses unless the operator allows that network.",
+        "信号源 {source} 指向 {address}（{kind_zh}）：除非运营方在配置中放行该网段，"
+        "直播活动只能从公网地址录制。",
+    ),
+    "source_unresolvable": (
+        "The host of the source {source} cannot be resolved: {reason}.",
+        "无法解析信号源 {source} 的主机名：{reason}。",
+    ),
+    "epg_query_too_short": (
+        "Search with at least {minimum} letters or characters.",
+        "请至少输入 {minimum} 个字再搜索。",
+    ),
     "bad_playlist_name": (
         "Unknown playlist {name!r}: use index, timeshift_rel-S, timeshift_abs-UTC, "
         "archive-UTC-DURATION or archive-UTC-now.",

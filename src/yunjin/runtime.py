@@ -22,6 +22,7 @@ from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
+from yunjin.live.source_networks import allowed_networks
 from yunjin.newsroom.stories import publish_due
 from yunjin.periodic import Job, Period, run_every
 from yunjin.subscribers.accounts import load_rights
@@ -63,6 +64,7 @@ class Runtime:
                 stall_timeout_s=settings.stall_timeout_s,
                 timezone=settings.timezone,
             ),
+            allowed_networks(settings),  # what a live event's source may reach (#12)
         )
         self.leases = lease_store(settings.lease_store_url, settings.lease_ttl_s)
         # every credential check goes through this one throttle (ADR 0027)

@@ -56,7 +56,7 @@ def test_upload_list_pick_and_delete(app: Any, news_clip: bytes) -> None:
     # a file that is not what it says: the page again with the message, nothing kept
     refused = upload(lina, JINJIANG, "video", b"just text\n" * 100, "clip.mp4")
     assert refused.status_code == 422
-    assert "不是 ffmpeg 能识别的视频文件" in refused.text
+    assert "是文本；只接受 MP4、MOV、MKV、WebM 或 MPEG-TS 文件" in refused.text
     refused = upload(lina, JINJIANG, "image", b"just text\n" * 100, "photo.jpg")
     assert "不是 JPEG、PNG 或 WebP 图片" in refused.text
     assert rows(lina) == before

@@ -30,7 +30,7 @@ def bad_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[byte
     good = make_clip(folder / "good.mp4", seconds=2).read_bytes()
     radio = make_clip(folder / "radio.mp4", seconds=2, video=False).read_bytes()
     return {
-        "text.mp4": ("这不是视频 / not a video\n".encode() * 50, "vod_not_media"),
+        "text.mp4": ("这不是视频 / not a video\n".encode() * 50, "media_container_refused"),
         "cut.mp4": (good[: len(good) // 2], "vod_truncated"),
         "empty.mp4": (b"", "newsroom_media_empty"),
         "radio.mp4": (radio, "vod_no_video"),
@@ -97,7 +97,7 @@ def test_bad_uploads_are_refused_with_nothing_left(
         files={"file": ("notes.mp4", b"not a video at all\n" * 20)},
         headers={"Authorization": f"Bearer {room.tokens['lina']}", "Accept-Language": "en"},
     )
-    assert "is not a video file" in answer.json()["error"]["message"]
+    assert "is text; only MP4, MOV, MKV" in answer.json()["error"]["message"]
 
 
 def test_an_upload_that_stops_half_way_leaves_nothing(room: Newsroom) -> None:

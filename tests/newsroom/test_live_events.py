@@ -142,6 +142,7 @@ def room(
             token_secret="event-secret",
             xtream_username="operator",
             xtream_password="operator-pass",
+            source_allowed_networks=["239.0.0.0/8"],  # the head-end's multicast (#12)
         )
         app = create_app(settings)
         with app.state.runtime.db.session() as session:

@@ -213,9 +213,13 @@ def test_bad_input_is_refused_with_nothing_left(room: Newsroom) -> None:
         (
             {"files": [("video", ("clip.mp4", b"not a video at all" * 100, "video/mp4"))]},
             422,
-            "vod_not_media",
+            "media_container_refused",  # text: in no container of the allow-list
         ),
-        ({"files": [("video", ("still.mp4", jpeg(), "video/mp4"))]}, 422, "vod_still_image"),
+        (
+            {"files": [("video", ("still.mp4", jpeg(), "video/mp4"))]},
+            422,
+            "media_container_refused",  # a still image, by its bytes
+        ),
         ({"files": [("photos", ("empty.jpg", b"", "image/jpeg"))]}, 422, "newsroom_tip_empty_file"),
         (
             {

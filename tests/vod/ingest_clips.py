@@ -65,7 +65,7 @@ class Clips:
 
     def bad(self) -> dict[str, tuple[Path, str]]:
         return {
-            "text": (self.text, "vod_not_media"),
+            "text": (self.text, "media_container_refused"),  # by its bytes, not its name
             "truncated": (self.truncated, "vod_truncated"),
             "empty": (self.empty, "vod_empty_file"),
             "audio_only": (self.audio_only, "vod_no_video"),

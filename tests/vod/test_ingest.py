@@ -230,8 +230,8 @@ def test_the_cli_ingests_and_refuses_in_both_languages(
     )
     assert answer.returncode == 1
     assert "good.mp4 → asset" in answer.stdout
-    assert "vod_not_media" in answer.stderr
-    assert "不是" in answer.stderr
+    assert "media_container_refused" in answer.stderr
+    assert "只接受" in answer.stderr
     listed = yunjin(data, "vod", "jobs")
     assert "liulang" in listed.stdout
     assert "queued" in listed.stdout

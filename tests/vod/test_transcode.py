@@ -396,7 +396,9 @@ def test_the_command_line_decodes_once_and_aligns_every_rung(clip: tuple[Path, M
     uhd = dataclasses.replace(info, width=3840, height=2160)
     argv = command("ffmpeg", source, uhd, fast(uhd), Path("/work"), threads=2)
     assert argv.count("-i") == 1
-    assert argv.count("-f") == 6  # one HLS muxer per rung
+    source_at = argv.index("-i")  # read by the probe's demuxer, pinned, opening no URL
+    assert argv[source_at - 4 : source_at] == ["-protocol_whitelist", "file", "-f", "mov"]
+    assert argv.count("-f") == 1 + 6  # and one HLS muxer per rung
     assert argv.count("expr:gte(t,n_forced*4)") == 6
     assert argv.count("-threads") == 7  # the decoder and six encoders
     graph = argv[argv.index("-filter_complex") + 1]

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import time
+import weakref
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import func, select
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.db.models import Programme
+from yunjin.epg.export_cache import Export, ExportCache
 from yunjin.epg.guide import GuideEntry, entry_json, now_next, programmes_between, schedule, search
+from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import XmltvChannel, write_xmltv
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
 from yunjin.runtime import Runtime
 
 router = APIRouter()
 DAY_MS = 86_400_000
+SEARCH_MIN_CHARS: Final = 2
+SEARCH_MAX_RESULTS: Final = 100
+_CACHES: weakref.WeakKeyDictionary[Runtime, ExportCache] = weakref.WeakKeyDictionary()
 
 
 def _now_ms() -> int:
@@ -59,9 +66,13 @@ def epg_now(request: Request) -> dict[str, Any]:
 def epg_search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_RESULTS)] = 50,
 ) -> dict[str, Any]:
-    """Programmes whose title contains ``q`` (case, width and 繁/简 folded)."""
+    """Programmes whose title contains ``q`` (case, width and 繁/简 folded): at least
+    :data:`SEARCH_MIN_CHARS` characters once folded (a title scan is not cheap), at most
+    :data:`SEARCH_MAX_RESULTS` results."""
+    if len(fold(q)) < SEARCH_MIN_CHARS:
+        raise ApiError(400, "epg_query_too_short", {"minimum": SEARCH_MIN_CHARS})
     runtime = runtime_of(request)
     now_ms = _now_ms()
     with runtime.db.session() as session:
@@ -96,6 +107,28 @@ def epg_channel(
 
 
 def xmltv_document(runtime: Runtime, catchup_ids: bool) -> bytes:
+    """The XMLTV export, from the process's cache (``epg.export_cache``)."""
+    return _export(runtime, catchup_ids).xml
+
+
+def export_cache(runtime: Runtime) -> ExportCache:
+    """This process's cache of the XMLTV export (one per runtime)."""
+    cache = _CACHES.get(runtime)
+    return cache if cache is not None else _CACHES.setdefault(runtime, ExportCache())
+
+
+def _export(runtime: Runtime, catchup_ids: bool) -> Export:
+    cache = export_cache(runtime)
+    lineup = tuple(
+        (c.tvg_id, c.name_zh, c.name_en, c.logo, c.catchup_days) for c in runtime.lineup()
+    )
+    with runtime.db.session() as session:
+        stamp = tuple(session.execute(select(func.count(), func.max(Programme.id))).one())
+    key = (lineup, stamp)
+    return cache.get(catchup_ids, key, lambda: _make_xmltv(runtime, catchup_ids))
+
+
+def _make_xmltv(runtime: Runtime, catchup_ids: bool) -> bytes:
     channels = runtime.lineup()
     keep_days = max((c.catchup_days for c in channels), default=0)
     since_ms = _now_ms() - max(1, keep_days) * DAY_MS
@@ -120,7 +153,8 @@ def xmltv_document(runtime: Runtime, catchup_ids: bool) -> bytes:
 def xmltv(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
-    """The guide of every channel, past programmes kept for the archive window."""
+    """The guide of every channel, past programmes kept for the archive window; made again
+    when the guide or the lineup changes, else at most every ``export_cache.TTL_S``."""
     body = xmltv_document(runtime_of(request), catchup_id)
     return Response(body, media_type="application/xml")
 
@@ -129,7 +163,7 @@ def xmltv(
 def xmltv_gz(
     request: Request, catchup_id: Annotated[bool, Query(alias="catchup-id")] = False
 ) -> Response:
-    body = gzip.compress(xmltv_document(runtime_of(request), catchup_id), compresslevel=6)
+    body = _export(runtime_of(request), catchup_id).gz
     return Response(body, media_type="application/gzip")
 
 

@@ -817,6 +817,20 @@ class NewsroomTip(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
+class NewsroomTipAttempt(Base):
+    """A tip's upload begun, counted before its body is read, whatever becomes of it, so
+    refused uploads are limited too (issue #12). ``client_key`` is the household
+    (``household:{id}``) or, for an anonymous citizen, a SHA-256 of the client's address
+    (never the address). Rows older than a day are removed as new ones come."""
+
+    __tablename__ = "newsroom_tip_attempts"
+    __table_args__ = (Index("ix_newsroom_tip_attempts_client_created", "client_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class NewsroomTipMedia(Base):
     """A photo or video of a tip, checked by its bytes and kept privately under the data
     directory (``path`` relative to it); ``asset_code`` once staff ingest it into VOD."""

@@ -29,7 +29,8 @@ class ChannelError(ValueError):
 class ChannelSpec(BaseModel):
     """A channel as an operator describes it."""
 
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+    # a refused source is not echoed in the error: it may carry credentials
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, hide_input_in_errors=True)
 
     tvg_id: str
     number: int = Field(ge=1, le=99999)

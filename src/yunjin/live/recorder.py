@@ -22,7 +22,7 @@ from pathlib import Path
 from yunjin.archive.store import ChannelArchive, PendingSegment
 from yunjin.live import ffmpeg
 from yunjin.live.process import spawn, terminate
-from yunjin.live.sources import Source
+from yunjin.live.sources import Source, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ChannelRecorder:
                 produced = await self._run_once()
             except Exception as error:
                 log.exception("%s: recording run failed", self.channel_id)
-                self.status.last_error = f"{type(error).__name__}: {error}"
+                self.status.last_error = redact_text(f"{type(error).__name__}: {error}")
                 produced = False
             if self._stopping.is_set():
                 break
@@ -190,6 +190,7 @@ class ChannelRecorder:
     def _note_stderr(self, line: str) -> None:
         if not line:
             return
+        line = redact_text(line)  # ffmpeg names its input, credentials and all
         stats = ffmpeg.parse_stats(line)
         if stats is not None:
             self.status.fps, self.status.bitrate_kbps, self.status.speed = (

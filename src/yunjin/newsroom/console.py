@@ -26,7 +26,8 @@ from yunjin.api.deps import runtime_of
 from yunjin.credentials.guard import LoginRefused, Realm
 from yunjin.db.models import Channel, NewsroomStory, NewsroomTip, NewsroomTopic
 from yunjin.i18n import both
-from yunjin.newsroom import library, stories
+from yunjin.live.source_networks import allowed_networks
+from yunjin.newsroom import library, live_events, stories
 from yunjin.newsroom import staff as accounts
 from yunjin.newsroom.console_forms import (
     FIELDS,
@@ -352,6 +353,8 @@ def new_story(request: Request, code: str, kind: str = "news") -> Response:
 
 @router.post(f"{PATH}/centres/{{code}}/stories")
 async def create_story(request: Request, code: str, kind: str = "news") -> Response:
+    networks = allowed_networks(runtime_of(request).settings)
+
     def create(session: Session, visit: Visit, form: dict[str, str]) -> Response:
         chosen = parse_kind(kind)
         action = f"{PATH}/centres/{code}/stories?kind={chosen.value}"
@@ -361,6 +364,7 @@ async def create_story(request: Request, code: str, kind: str = "news") -> Respo
                 filled = _with_text(session, visit, code, form)
                 return _editor(session, visit, code, chosen, filled, action)
             content = content_from_form(chosen, form, visit.page.timezone)
+            live_events.check_event_source(content, networks)
             topic = int(form["topic"]) if form.get("topic", "").isdigit() else None
             story = stories.create_story(session, visit.actor, code, content, now(), topic_id=topic)
         except NewsroomError as error:
@@ -404,6 +408,8 @@ def edit_page(request: Request, story_id: int) -> Response:
 
 @router.post(f"{PATH}/stories/{{story_id}}/edit")
 async def edit_story(request: Request, story_id: int) -> Response:
+    networks = allowed_networks(runtime_of(request).settings)
+
     def edit(session: Session, visit: Visit, form: dict[str, str]) -> Response:
         story = stories.get_story(session, visit.actor, story_id)
         kind = Kind(story.kind)
@@ -416,6 +422,7 @@ async def edit_story(request: Request, story_id: int) -> Response:
                     session, visit, story.tenant_code, kind, filled, action, story=story_id
                 )
             content = content_from_form(kind, form, visit.page.timezone)
+            live_events.check_event_source(content, networks)
             stories.edit_story(session, visit.actor, story_id, content, now())
         except NewsroomError as error:
             if error.code in _GATE_REFUSALS:

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import nh3
 
-from yunjin.live.sources import SourceError, SourceKind, parse_source
+from yunjin.live.sources import SourceError, SourceKind, parse_source, redact_source
 from yunjin.newsroom.errors import NewsroomError
 
 MAX_TITLE: Final = 200
@@ -281,14 +281,15 @@ def event_source(value: Any) -> str:
     if not isinstance(value, str):
         raise NewsroomError("newsroom_bad_detail", field="source", reason="text expected")
     text = value.strip()
+    shown = redact_source(text)[:80]  # an error may be logged: never with its credentials
     if len(text) > MAX_SOURCE or any(c.isspace() or not c.isprintable() for c in text):
-        raise NewsroomError("newsroom_bad_source", source=text[:80], reason="spaces or too long")
+        raise NewsroomError("newsroom_bad_source", source=shown, reason="spaces or too long")
     try:
         kind = parse_source(text).kind
     except SourceError as error:
-        raise NewsroomError("newsroom_bad_source", source=text[:80], reason=str(error)) from None
+        raise NewsroomError("newsroom_bad_source", source=shown, reason=str(error)) from None
     if kind not in EVENT_SOURCES:
-        raise NewsroomError("newsroom_bad_source", source=text[:80], reason="a file of the server")
+        raise NewsroomError("newsroom_bad_source", source=shown, reason="a file of the server")
     return text
 
 

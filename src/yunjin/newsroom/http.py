@@ -19,7 +19,8 @@ from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.credentials.guard import Realm
 from yunjin.db.models import NewsroomStaff
-from yunjin.newsroom import comments, planning, polls, stories, zones
+from yunjin.live.source_networks import allowed_networks
+from yunjin.newsroom import comments, live_events, planning, polls, stories, zones
 from yunjin.newsroom import staff as accounts
 from yunjin.newsroom.content import Content, Image, Kind, check_content, parse_kind
 from yunjin.newsroom.errors import NewsroomError
@@ -269,8 +270,11 @@ def tenant_stories(
 def create_story(
     request: Request, code: str, body: StoryIn, authorization: Authorization = None
 ) -> dict[str, Any]:
+    networks = allowed_networks(runtime_of(request).settings)
+
     def create(session: Session, actor: Actor) -> dict[str, Any]:
         content = _content(parse_kind(body.kind), body.model_dump())
+        live_events.check_event_source(content, networks)
         story = stories.create_story(session, actor, code, content, _now(), topic_id=body.topic)
         return stories.story_json(session, story)
 
@@ -292,12 +296,14 @@ def edit_story(
     request: Request, story_id: int, body: StoryIn, authorization: Authorization = None
 ) -> dict[str, Any]:
     """A new version of a draft, by its author; fields left out keep their values."""
+    networks = allowed_networks(runtime_of(request).settings)
 
     def edit(session: Session, actor: Actor) -> dict[str, Any]:
         story = stories.get_story(session, actor, story_id)
         current = stories.version(session, story.id, story.working_version)
         fields = {**stories.version_json(current), **body.model_dump(exclude_unset=True)}
         content = _content(Kind(story.kind), fields)
+        live_events.check_event_source(content, networks)
         edited = stories.edit_story(session, actor, story_id, content, _now())
         return stories.story_json(session, edited)
 

@@ -27,6 +27,7 @@ from yunjin.newsroom.citizens import Citizen, address_key, citizen
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.runtime import Runtime
 from yunjin.vod.probe import PROBE_MESSAGES
+from yunjin.vod.sandbox import REFUSAL_CODES, Limits
 
 router = APIRouter(tags=["newsroom-interaction"])
 T = TypeVar("T")
@@ -52,7 +53,7 @@ STATUS: Final = {
     "newsroom_tip_photo_too_large": 422,
     "newsroom_tip_empty_file": 422,
     "newsroom_rate_limited": 429,
-} | dict.fromkeys(PROBE_MESSAGES, 422)
+} | dict.fromkeys((*PROBE_MESSAGES, *REFUSAL_CODES), 422)
 
 
 def status_of(code: str) -> int:
@@ -129,11 +130,13 @@ async def send_tip(request: Request, authorization: Authorization = None) -> dic
 
 
 def _early_limits(runtime: Runtime, household: int | None, address: str) -> None:
-    """The household's or the address's limits, before a byte of the body is read."""
+    """The household's or the address's limits, before a byte of the body is read; then
+    this upload counts as one of its attempts, whatever becomes of it."""
     try:
         with runtime.db.session() as session:
             who = citizen(session, household) if household is not None else None
             tips.check_tip_limits(session, who, address, "", _now())
+            tips.count_attempt(session, who, address, _now())
     except NewsroomError as error:
         raise refusal(error) from error
 
@@ -165,7 +168,8 @@ def _receive(
             kept = tip_media.keep(
                 upload.file, upload.filename or "", folder, 99, tip_media.MAX_VIDEO_BYTES
             )
-            checked.append(tip_media.check_video(kept, kept.name[3:]))
+            limits = Limits.for_probe(runtime.settings)
+            checked.append(tip_media.check_video(kept, kept.name[3:], limits))
         with runtime.db.session() as session:
             who = citizen(session, household) if household is not None else None
             tip = tips.submit_tip(

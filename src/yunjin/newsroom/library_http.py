@@ -35,6 +35,7 @@ from yunjin.newsroom.library import MediaKind
 from yunjin.newsroom.permissions import Actor
 from yunjin.vod.assets import IngestError
 from yunjin.vod.probe import PROBE_MESSAGES
+from yunjin.vod.sandbox import REFUSAL_CODES
 
 router = APIRouter(tags=["newsroom-library"])
 PREFIX: Final = "/api/v1/newsroom"
@@ -61,7 +62,7 @@ STATUS: Final = {
     "newsroom_media_text_bad_file": 422,
     "newsroom_media_text_too_large": 413,
     "vod_bad_filename": 400,
-} | dict.fromkeys(PROBE_MESSAGES, 422)
+} | dict.fromkeys((*PROBE_MESSAGES, *REFUSAL_CODES), 422)
 
 register(
     {

@@ -2,14 +2,17 @@
 the event's window, kept for catch-up, switched off when the story goes dark (ADR 0025).
 
 The rules are pure (:func:`event_channel_id`, :func:`event_number`, :func:`on_air`,
-:func:`public_details`); :func:`follow_publication` carries them out on the ``channels``
-table in the caller's transaction — the story's own publish, unpublish or takedown — so a
-channel never changes without the review that changed its story. The runtime's catalog
-follow reads the window and starts and stops the recorder by time (``records_at``).
+:func:`public_details`); :func:`check_event_source` refuses, before a version is saved, a
+source that reaches an internal address (it resolves the host); :func:`follow_publication`
+carries the rules out on the ``channels`` table in the caller's transaction — the story's
+own publish, unpublish or takedown — so a channel never changes without the review that
+changed its story. The runtime's catalog follow reads the window and starts and stops the
+recorder by time (``records_at``), checking the source's addresses again each time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -17,6 +20,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import Channel, NewsroomStory
+from yunjin.live.source_networks import IPNetwork, Resolver, SourceRefused, check_source
+from yunjin.live.sources import parse_source
 from yunjin.newsroom.content import Content, LiveEvent
 from yunjin.newsroom.errors import NewsroomError
 
@@ -49,6 +54,23 @@ def public_details(story_id: int, details: dict[str, Any]) -> dict[str, Any]:
         return details
     shown = {k: v for k, v in details.items() if k != "source"}
     return {**shown, "channel": event_channel_id(story_id), "temporary": True}
+
+
+def check_event_source(
+    content: Content, allowed: Sequence[IPNetwork], resolve: Resolver | None = None
+) -> None:
+    """Before a version is saved: a live event's own source must reach a public address or
+    one of the operator's ``allowed`` networks (``live.source_networks``). A name that does
+    not resolve yet passes here (an encoder's name may be registered just before the
+    event); the recorder checks again each time it starts and refuses it then."""
+    event = content.details
+    if not isinstance(event, LiveEvent) or not event.source:
+        return
+    try:
+        check_source(parse_source(event.source), allowed, resolve)
+    except SourceRefused as error:
+        if error.code != "source_unresolvable":
+            raise NewsroomError(error.code, **error.values) from None
 
 
 def follow_publication(session: Session, story: NewsroomStory, live: Content | None) -> None:

@@ -2,8 +2,9 @@
 
 A photo must be a JPEG or a PNG as Pillow reads it (the name and the declared type count
 for nothing), at most :data:`MAX_PHOTO_BYTES` and :data:`MAX_PIXELS`, and whole (Pillow's
-``verify``). A video goes through the VOD pipeline's probe (``vod.probe``): a file that is
-not a playable video, or is truncated, is refused with the probe's own reason. Files are
+``verify``). A video must be in a container of ``vod.sandbox``'s allow-list by its bytes and
+goes through the VOD pipeline's probe in a confined child: a playlist, a file that is not
+a playable video, or a truncated one is refused with the reason. Files are
 copied in with their size counted as they come, so a part larger than allowed stops at
 the limit, and they land in a folder that the caller removes when anything fails.
 """
@@ -21,7 +22,8 @@ from PIL import Image, UnidentifiedImageError
 from yunjin.i18n import register
 from yunjin.newsroom.errors import NewsroomError
 from yunjin.vod.assets import IngestError, safe_filename
-from yunjin.vod.probe import ProbeError, probe
+from yunjin.vod.probe import ProbeError
+from yunjin.vod.sandbox import Limits, inspect_video
 
 MAX_PHOTOS: Final = 9
 MAX_VIDEOS: Final = 1
@@ -131,10 +133,11 @@ def check_photo(path: Path, shown_name: str) -> CheckedMedia:
     return CheckedMedia("photo", shown_name, content_type, path.stat().st_size, path, width, height)
 
 
-def check_video(path: Path, shown_name: str) -> CheckedMedia:
-    """A playable video, by the VOD pipeline's probe; refused with the probe's reason."""
+def check_video(path: Path, shown_name: str, limits: Limits) -> CheckedMedia:
+    """A playable video in an allowed container, by the VOD pipeline's confined probe;
+    refused with the probe's reason."""
     try:
-        info = probe(path)
+        info = inspect_video(path, limits, shown_name)
     except ProbeError as error:
         raise NewsroomError(error.code, **error.values) from None
     width, height = info.display_size
@@ -162,6 +165,4 @@ def _video_type(container: str) -> str:
         "matroska": "video/x-matroska",
         "webm": "video/webm",
         "mpegts": "video/mp2t",
-        "avi": "video/x-msvideo",
-        "flv": "video/x-flv",
     }.get(container, "application/octet-stream")

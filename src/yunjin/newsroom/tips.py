@@ -6,7 +6,9 @@ centre is its county's; where a county has none, the prefecture's, then the prov
 (GB/T 2260 upward). Text is plain; photos and a video are checked by their bytes
 (``tip_media``) and kept privately. Limits: :data:`PER_HOUR` tips an hour per household,
 :data:`ANONYMOUS_PER_HOUR` per address and :data:`PHONE_PER_DAY` a day per phone for
-anonymous ones.
+anonymous ones; and :data:`ATTEMPTS_PER_HOUR` uploads begun an hour per household or,
+anonymously, per address, counted before the body is read, so refused ones (each up to
+~390 MB, probed) count too (:func:`count_attempt`).
 
 Staff of that centre see its tips (``VIEW_TIPS``) and triage them (``TRIAGE_TIP``):
 ``new`` → ``accepted`` → ``topic`` (a topic of the planning queue with source ``tip``), or
@@ -23,10 +25,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from yunjin.db.models import NewsroomStaff, NewsroomTenant, NewsroomTip, NewsroomTipMedia, Region
+from yunjin.db.models import (
+    NewsroomStaff,
+    NewsroomTenant,
+    NewsroomTip,
+    NewsroomTipAttempt,
+    NewsroomTipMedia,
+    Region,
+)
 from yunjin.i18n import register
 from yunjin.newsroom.citizens import Citizen, check_rate, plain_text
 from yunjin.newsroom.content import MAX_TITLE
@@ -43,6 +52,7 @@ MAX_COMMENT: Final = 500
 PER_HOUR: Final = 5
 ANONYMOUS_PER_HOUR: Final = 3
 PHONE_PER_DAY: Final = 3
+ATTEMPTS_PER_HOUR: Final = 20  # uploads begun by a household or an address, kept or not
 HOUR: Final = timedelta(hours=1)
 DAY: Final = timedelta(days=1)
 PHONE: Final = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
@@ -148,6 +158,19 @@ def check_tip_limits(
             session, NewsroomTip.created_at, NewsroomTip.contact_phone, phone,
             now, DAY, PHONE_PER_DAY,
         )  # fmt: skip
+
+
+def count_attempt(session: Session, who: Citizen | None, address_hash: str, now: datetime) -> None:
+    """Before the body of a tip is read: refuse a household, or an anonymous address, that
+    began too many uploads in the last hour, else count this one. The count is in the
+    database, so every api node shares it; attempts older than a day go on the way."""
+    key = f"household:{who.household_id}" if who is not None else address_hash
+    check_rate(
+        session, NewsroomTipAttempt.created_at, NewsroomTipAttempt.client_key, key,
+        now, HOUR, ATTEMPTS_PER_HOUR,
+    )  # fmt: skip
+    session.execute(delete(NewsroomTipAttempt).where(NewsroomTipAttempt.created_at < now - DAY))
+    session.add(NewsroomTipAttempt(client_key=key, created_at=now))
 
 
 def check_contact(who: Citizen | None, phone: str, region: str) -> tuple[str, str]:

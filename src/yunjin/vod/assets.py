@@ -40,7 +40,8 @@ from yunjin.vod.catalog import (
     add_season,
     add_title,
 )
-from yunjin.vod.probe import MediaInfo, ProbeError, probe
+from yunjin.vod.probe import MediaInfo, ProbeError
+from yunjin.vod.sandbox import Limits, inspect_video
 
 log = logging.getLogger(__name__)
 
@@ -312,19 +313,19 @@ def ingest_file(
 ) -> AssetView:
     """Keep ``path`` as a new asset of ``target`` and queue its transcode.
 
-    The file is probed where it is; a refusal (:class:`IngestError`, with the probe's own
-    code for files that are not usable media) changes nothing. Then it is copied (or moved)
-    into ``sources/{code}/``, the asset and its job are committed, and only then is the job
-    enqueued. If the commit fails, the copy is removed (a moved file is put back) and nothing
-    is enqueued.
+    The file is probed where it is, as untrusted (``vod.sandbox.inspect_video``); a refusal
+    (:class:`IngestError`, with the probe's own code for files that are not usable media)
+    changes nothing. Then it is copied (or moved) into ``sources/{code}/``, the asset and its
+    job are committed, and only then is the job enqueued. If the commit fails, the copy is
+    removed (a moved file is put back) and nothing is enqueued.
     """
     name = safe_filename(filename if filename is not None else path.name)
     if not path.is_file():
         raise IngestError("vod_source_missing", path=str(path))
     with db.session() as session:
         check_target(session, target)  # before copying gigabytes for nothing
-    try:
-        info = probe(path)
+    try:  # an allowed container by its bytes, probed in a confined child (ADR 0028)
+        info = inspect_video(path, Limits.for_probe(settings), name)
     except ProbeError as error:
         raise IngestError(error.code, **error.values) from error
     size = info.size_bytes

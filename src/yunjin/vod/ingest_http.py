@@ -21,6 +21,7 @@ from yunjin.subscribers.staff import Role
 from yunjin.vod import assets, uploads
 from yunjin.vod.assets import IngestError, IngestTarget, JobState
 from yunjin.vod.probe import PROBE_MESSAGES
+from yunjin.vod.sandbox import REFUSAL_CODES
 
 router = APIRouter(prefix="/api/v1/vod", tags=["vod-ingest"])
 
@@ -41,7 +42,7 @@ STATUS: Final = {
     "vod_upload_too_large": 413,
     "vod_upload_overflow": 413,
     "vod_upload_no_space": 507,
-} | dict.fromkeys(PROBE_MESSAGES, 422)
+} | dict.fromkeys((*PROBE_MESSAGES, *REFUSAL_CODES), 422)
 
 
 def _refused(error: IngestError) -> ApiError:

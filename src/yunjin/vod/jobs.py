@@ -43,7 +43,8 @@ from yunjin.vod.assets import (
     utcnow,
 )
 from yunjin.vod.ladder import choose_ladder
-from yunjin.vod.probe import ProbeError, probe
+from yunjin.vod.probe import ProbeError
+from yunjin.vod.sandbox import Limits, inspect_video
 from yunjin.vod.transcode import Progress, Rendered, TranscodeCancelled, TranscodeError, transcode
 
 log = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ class TranscodeRunner:
         beat.start()
         try:
             source = self.settings.data_dir / claim.source
-            info = probe(source)
+            info = inspect_video(source, Limits.for_probe(self.settings))
             rendered = transcode(
                 source,
                 info,
@@ -272,6 +273,7 @@ class TranscodeRunner:
                 on_progress=beat.progress,
                 cancelled=beat.should_stop,
                 threads=self.threads,
+                limits=Limits.for_transcode(self.settings, info.duration_s),
             )
         except TranscodeCancelled:
             beat.stop()

@@ -33,6 +33,8 @@ END_TOLERANCE_S: Final = 2.0
 # Packets read from the start to find the first decodable picture; x264's default GOP is 250.
 FIRST_FRAME_PACKETS: Final = 600
 TS_PACKET_SIZES: Final = (188, 192, 204)
+TS_HEAD_BYTES: Final = 204 * 4 + 4
+LOCAL_ONLY: Final = {"protocol_whitelist": "file"}  # a playlist in a file opens no URL
 ISO_TOP_LEVEL: Final = frozenset(
     {"ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "pdin", "moof"}
     | {"mfra", "sidx", "ssix", "prft", "emsg", "junk", "pnot", "PICT", "beam"}
@@ -239,13 +241,20 @@ class MediaInfo:
         )
 
 
-def probe(path: Path) -> MediaInfo:
-    """Read what ``path`` holds, or raise :class:`ProbeError` saying why it is not usable."""
+def probe(path: Path, *, demuxer: str | None = None) -> MediaInfo:
+    """Read what ``path`` holds, or raise :class:`ProbeError` saying why it is not usable.
+
+    ``demuxer`` pins ffmpeg's demuxer (``mov``, ``matroska``, ``mpegts``) instead of letting
+    it guess from the bytes and the name: an untrusted file is read by no other
+    (``vod.sandbox``). Whatever the demuxer, it opens nothing but local files.
+    """
     name = path.name
-    size = _readable_size(path)
+    size = readable_size(path)
     truncation = _iso_bmff_truncation(path)
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(
+            str(path), format=demuxer, metadata_errors="ignore", container_options=LOCAL_ONLY
+        )
     except av.error.FFmpegError as error:
         if truncation:
             raise ProbeError("vod_truncated", name=name, **truncation) from error
@@ -258,7 +267,8 @@ def probe(path: Path) -> MediaInfo:
         return _describe(path, container, size)
 
 
-def _readable_size(path: Path) -> int:
+def readable_size(path: Path) -> int:
+    """The size of a regular, readable, non-empty file; :class:`ProbeError` otherwise."""
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
@@ -427,12 +437,16 @@ def _check_tail(
 
 
 def _ts_packet_size(path: Path) -> int | None:
-    """188, 192 (M2TS, with a time code before each packet) or 204 (with FEC); None if unsure."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(204 * 4 + 4)
+            return ts_packet_size(handle.read(TS_HEAD_BYTES))
     except OSError:
         return None
+
+
+def ts_packet_size(head: bytes) -> int | None:
+    """188, 192 (M2TS, with a time code before each packet) or 204 (with FEC) by the sync
+    bytes at the start of a file; None if it does not start like a transport stream."""
     for size in TS_PACKET_SIZES:
         for prefix in (0, 4):
             offsets = [prefix + size * n for n in range(4)]

@@ -56,7 +56,8 @@ from yunjin.vod.ladder import (
     render_sprite_vtt,
     segment_bandwidth,
 )
-from yunjin.vod.probe import MediaInfo, VideoRange
+from yunjin.vod.probe import LOCAL_ONLY, MediaInfo, VideoRange
+from yunjin.vod.sandbox import Limits, confined
 
 MANIFEST: Final = "manifest.json"
 MANIFEST_VERSION: Final = 1
@@ -347,11 +348,16 @@ def command(
     work_dir: Path,
     threads: int | None = None,
 ) -> list[str]:
-    """The whole ffmpeg command line, writing into ``work_dir``."""
+    """The whole ffmpeg command line, writing into ``work_dir``.
+
+    The source is read with the demuxer its probe found, pinned (``-f``), and may open no
+    other URL than a local file: a source is never read as a playlist (ADR 0028).
+    """
     threading_args = ["-threads", str(threads)] if threads else []
     head = [binary, "-hide_banner", "-nostdin", "-loglevel", "level+warning", "-nostats"]
     head += ["-progress", "pipe:1", "-stats_period", str(PROGRESS_PERIOD_S), "-y"]
-    head += [*threading_args, "-i", str(source), "-filter_complex", filter_graph(info, ladder)]
+    head += [*threading_args, "-protocol_whitelist", "file", "-f", info.container.split(",")[0]]
+    head += ["-i", str(source), "-filter_complex", filter_graph(info, ladder)]
     if threads:
         head += ["-filter_complex_threads", str(threads)]
     outputs: list[str] = []
@@ -377,9 +383,11 @@ def transcode(
     on_progress: Callable[[Progress], None] = lambda p: None,
     cancelled: Callable[[], bool] = lambda: False,
     threads: int | None = None,
+    limits: Limits | None = None,
 ) -> Rendered:
     """Make every rung, the poster, thumbnails and sprite of ``source`` into ``out_dir``.
 
+    With ``limits``, ffmpeg runs confined by them (``vod.sandbox``): an untrusted source.
     Returns the existing rendition if ``out_dir`` already holds a finished one. Raises
     :class:`TranscodeError` (``vod_transcode_failed``, ``vod_disk_full``) or
     :class:`TranscodeCancelled`; either way nothing of this attempt is left on disk.
@@ -396,6 +404,8 @@ def transcode(
             try:
                 _prepare(work, ladder)
                 argv = command(binary, source, info, ladder, work, threads)
+                if limits is not None:
+                    argv = confined(argv, limits)
                 _run(argv, work, info, on_progress, cancelled)
                 rendered = _write_descriptions(work, ladder, out_dir)
                 _publish(work, out_dir)
@@ -670,7 +680,7 @@ def _measure(work: Path, rung: Rung, ladder: Ladder) -> RenderedRung:
 def _read_codecs(playlist: Path, rung: Rung) -> tuple[str, int, int, float]:
     """RFC 6381 codecs, size and frame rate of a rung, read back from its own segments."""
     try:
-        with av.open(str(playlist)) as container:
+        with av.open(str(playlist), container_options=LOCAL_ONLY) as container:
             video = container.streams.video[0]
             context = video.codec_context
             if rung.codec is VideoCodec.HEVC:

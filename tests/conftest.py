@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +133,18 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise AssertionError(f"server ignored signal {sig}:\n{self.output()}") from None
+
+
+@contextmanager
+def edge_data_dir(name: str) -> Iterator[Path]:
+    """A data folder an nginx edge's workers (www-data, never root) may read: pytest keeps its
+    own folders private to root, so this one sits in /tmp itself, traversable by others."""
+    folder = Path(tempfile.mkdtemp(prefix=f"yunjin-{name}-"))
+    folder.chmod(0o711)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -8,14 +8,25 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+import httpx
+from fastapi import FastAPI
+
 from yunjin.archive.index import ArchiveIndex
 from yunjin.archive.segment import Segment
+from yunjin.archive.store import ChannelArchive
+from yunjin.delivery.scopes import ChannelScope
+from yunjin.live.backfill import backfill_chunk
+from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.live.sources import parse_source
 
 T = TypeVar("T")
 T0_MS = 1_794_999_600_000  # 2026-11-18T11:00:00Z
+PLANTED_SOURCE = "testsrc:?size=320x180&rate=25&kbps=200"
 
 
 def contiguous(
@@ -37,6 +48,65 @@ def index_of(segments: list[Segment]) -> ArchiveIndex:
     for segment in segments:
         index.append(segment)
     return index
+
+
+class AppClient:
+    """Requests straight into the ASGI app, each in its own event loop on a worker thread
+    (the browser tests keep a loop running on the main thread)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(self._send(method, path, kwargs))).result()
+
+    async def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
+            return await client.request(method, path, **kwargs)
+
+
+def live_now(back_s: int = 60) -> ChannelScope:
+    """A live scope opening segments from ``back_s`` ago on (what ``/api/v1/play`` signs for
+    live is tighter: from the oldest segment of the live playlist)."""
+    return ChannelScope.live(time.time_ns() // 1_000_000 - back_s * 1000)
+
+
+def window_of(start_s: int, duration_s: int | None, slack_s: int = 2) -> ChannelScope:
+    """A window scope for ``archive-{start_s}-{duration_s}`` whose first segment may begin up
+    to ``slack_s`` before it."""
+    from_ms = (start_s - slack_s) * 1000
+    end_ms = None if duration_s is None else (start_s + duration_s) * 1000
+    return ChannelScope.window(from_ms, end_ms, slack_s * 1000)
+
+
+def plant_archive(
+    data: Path, channel: str, end_ms: int, seconds: int, source: str = PLANTED_SOURCE
+) -> None:
+    """Render real segments for a past window into a channel's (empty) archive, 1 s each:
+    a test of the gate needs a past, not a recorder that ran for it."""
+    archive = ChannelArchive(data / "archive", channel)
+    archive.load()
+
+    def render() -> int:
+        return asyncio.run(
+            backfill_chunk(
+                archive,
+                parse_source(source),
+                "News",
+                seconds=seconds,
+                segment_seconds=1,
+                binary=ffmpeg_binary(),
+                cache_dir=data / "cache",
+                timezone="Asia/Shanghai",
+                end_ms=end_ms,
+            )
+        )
+
+    # its own thread: Playwright's sync API may already run an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(render).result()
 
 
 def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, every: float = 0.2) -> T:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import m3u8
 
-from tests.conftest import alive, children_of, free_port
+from tests.conftest import alive, children_of, free_port, yunjin
 from tests.helpers import wait_for
 from yunjin.demo import DEMO_CHANNELS
 
@@ -42,8 +42,8 @@ def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         wait_for(lambda: "Archive ready" in log.read_text(), 120, "the demo's archive")
         printed = log.read_text()
-        assert f"{base}/playlist.m3u" in printed
-        assert "archive-" in printed
+        assert f"{base}/get.php?username=demo001&password=demo1234" in printed
+        assert "/s/win" in printed  # the printed catch-up URLs are signed
         channels = httpx.get(f"{base}/api/v1/channels", timeout=5).json()["channels"]
         assert {c["id"] for c in channels} == {c[0] for c in DEMO_CHANNELS}
         for channel in channels:
@@ -52,18 +52,34 @@ def test_demo_renders_the_past_and_stops_cleanly(tmp_path: Path) -> None:
             assert channel["state"] == "recording"
         first = channels[0]
         start, end = first["archive"]["start"], first["archive"]["end"]
-        playlist = m3u8.loads(
-            httpx.get(
-                f"{base}/hls/{first['id']}/archive-{start}-{end - start}.m3u8", timeout=5
-            ).text
-        )
+        window = f"archive-{start}-{end - start}.m3u8"
+        # households exist: unsigned URLs play nothing, a signed one exactly its window
+        unsigned = httpx.get(f"{base}/hls/{first['id']}/{window}", timeout=5)
+        assert unsigned.status_code == 403
+        secret = (tmp_path / "data" / "token_secret").read_text(encoding="ascii").strip()
+        signed = yunjin(
+            tmp_path / "data",
+            "sign",
+            first["id"],
+            "--start",
+            str(start),
+            "--duration",
+            str(end - start),
+            env={"YUNJIN_TOKEN_SECRET": secret, "YUNJIN_PORT": str(port)},
+        ).stdout.strip()
+        assert signed.startswith(base)
+        assert signed.endswith(window)
+        playlist = m3u8.loads(httpx.get(signed, timeout=5).text)
         assert playlist.is_endlist
         # the rendered past and the live recording meet at a discontinuity
         assert any(s.discontinuity for s in playlist.segments)
         times = [s.program_date_time.timestamp() for s in playlist.segments]
         assert times == sorted(times)
         m3u = httpx.get(f"{base}/playlist.m3u", timeout=5).text
-        assert m3u.count("#EXTINF") == len(DEMO_CHANNELS)
+        assert m3u.count("#EXTINF") == 0  # no channel is free-to-air in the demo
+        household = {"username": "demo001", "password": "demo1234", "output": "m3u8"}
+        theirs = httpx.get(f"{base}/get.php", params=household, timeout=5).text
+        assert theirs.count("#EXTINF") >= len(DEMO_CHANNELS)
         guide = httpx.get(f"{base}/api/v1/epg/now", timeout=5).json()["channels"]
         assert len(guide) == len(DEMO_CHANNELS)
         for entry in guide:  # a bilingual guide for every channel, now and next

@@ -11,7 +11,8 @@ import m3u8
 import pytest
 
 from tests.conftest import Server, yunjin
-from tests.helpers import decode
+from tests.helpers import decode, live_now, window_of
+from yunjin.archive.playlist import key_file_name
 from yunjin.archive.segment import parse_segment_name
 from yunjin.delivery.encryption import ChannelKeys, decrypt_segment, hour_of_key
 from yunjin.delivery.tokens import sign
@@ -65,26 +66,35 @@ def test_segments_are_encrypted_at_rest(server: Server) -> None:
 
 def test_an_entitled_token_decodes_a_catchup_window(server: Server) -> None:
     start = server.channel("E.cn")["archive"]["start"]
-    prefix = sign(TOKEN_SECRET, "E.cn", int(time.time()) + 600).path
+    window = window_of(start + 1, 4)
+    prefix = sign(TOKEN_SECRET, "E.cn", window, int(time.time()) + 600).path
     url = f"{server.base}{prefix}/archive-{start + 1}-4.m3u8"
     playlist = m3u8.loads(httpx.get(url, timeout=10).text)
     assert playlist.keys[0] is not None
     assert playlist.keys[0].method == "AES-128"
     frames, _ = decode(url)
     assert frames >= 4 * 25 * 0.9
+    # the window's token opens no key of another hour
+    hour = hour_of_key(Path(playlist.keys[0].uri).name)
+    assert hour is not None
+    for elsewhere in (hour - 1, hour + 1):
+        outside = httpx.get(f"{server.base}{prefix}/keys/{key_file_name(elsewhere)}", timeout=10)
+        assert outside.status_code == 403
+        assert outside.json()["error"]["code"] == "outside_grant"
 
 
 def test_keys_are_refused_without_the_channels_token(server: Server) -> None:
-    prefix = sign(TOKEN_SECRET, "E.cn", int(time.time()) + 600).path
+    live = live_now()
+    prefix = sign(TOKEN_SECRET, "E.cn", live, int(time.time()) + 600).path
     playlist = m3u8.loads(httpx.get(f"{server.base}{prefix}/index.m3u8", timeout=10).text)
     key_uri = playlist.keys[0].uri
     assert hour_of_key(Path(key_uri).name) is not None
     good = httpx.get(f"{server.base}{prefix}/{key_uri}", timeout=10)
     assert good.status_code == 200
     assert len(good.content) == 16
-    other = sign(TOKEN_SECRET, "F.cn", int(time.time()) + 600).path.replace("F.cn", "E.cn")
+    other = sign(TOKEN_SECRET, "F.cn", live, int(time.time()) + 600).path.replace("F.cn", "E.cn")
     assert httpx.get(f"{server.base}{other}/{key_uri}", timeout=10).status_code == 403
-    expired = sign(TOKEN_SECRET, "E.cn", int(time.time()) - 5).path
+    expired = sign(TOKEN_SECRET, "E.cn", live, int(time.time()) - 5).path
     assert httpx.get(f"{server.base}{expired}/{key_uri}", timeout=10).status_code == 410
     unsigned = httpx.get(f"{server.base}/hls/E.cn/{key_uri}", timeout=10)
     assert unsigned.status_code == 403

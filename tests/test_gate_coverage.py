@@ -97,7 +97,12 @@ def test_only_the_play_and_xtream_routes_ask_the_gate_and_sign() -> None:
         "xtream.py",
         "xtream_vod.py",
     }
-    assert users("yunjin.delivery.tokens.sign") == {"play.py", "xtream.py"}
+    # secure.py signs a channel's URL with exactly the scope play.py and xtream.py asked about
+    assert users("yunjin.delivery.tokens.sign") == {"secure.py"}
+    assert users("yunjin.api.secure.channel_url") | users("yunjin.api.secure.channel_path") == {
+        "play.py",
+        "xtream.py",
+    }
     assert users("yunjin.delivery.tokens.sign_vod") == {"vod_play.py", "xtream_vod.py"}
     assert users("yunjin.subscribers.accounts.load_rights") == set()
 
@@ -128,8 +133,9 @@ def _callers(module: Path, name: str) -> set[str]:
 def test_in_the_subscriber_router_only_play_signs_and_buying_does_not() -> None:
     # play.py also logs in and sells pay-per-view: an order changes rights, never signs
     play = SRC / "api" / "play.py"
-    assert _callers(play, "sign") == {"play"}
+    assert _callers(play, "channel_url") == {"play"}
     assert _callers(play, "can_play") == {"play"}
+    assert _callers(SRC / "api" / "secure.py", "sign") == {"channel_path"}
     vod_play = SRC / "api" / "vod_play.py"
     assert _callers(vod_play, "sign_vod") == {"play_vod"}
     assert _callers(vod_play, "can_play") == {"play_vod"}

@@ -273,7 +273,8 @@ def test_xtream_logins_are_households_and_go_through_the_gate(server: Server) ->
         "the resumed household to play",
     )
     assert "/t/" in str(live.url)
-    assert re.search(r"/l/\d+\.xc-127\.0\.0\.1/hls/A\.cn/index\.m3u8$", str(live.url))
+    leased_live = r"/l/\d+\.xc-127\.0\.0\.1-1/s/live-\d{13}-now/hls/A\.cn/index\.m3u8$"
+    assert re.search(leased_live, str(live.url))
     assert m3u8.loads(live.text).segments
     refused = httpx.get(f"{server.base}/live/hh001/s3cret-pass/2.m3u8", timeout=10)
     assert refused.status_code == 403

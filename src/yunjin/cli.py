@@ -28,6 +28,7 @@ from yunjin.live.channels import (
     list_channels,
     remove_channel,
     set_enabled,
+    set_free_to_air,
 )
 from yunjin.live.sources import redact_source
 from yunjin.newsroom.cli import newsroom_app
@@ -92,13 +93,68 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on / 监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="Port / 端口")] = None,
     record: Annotated[bool, typer.Option(help="Run the recorders / 运行录制")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve a demo data folder, published logins and all / 运行演示数据（含演示账号）",
+        ),
+    ] = False,
 ) -> None:
     """Run Yunjin: HTTP delivery and the recorders. / 运行云锦：HTTP 分发与录制。"""
     from yunjin.app import create_app
+    from yunjin.demo import demo_token_secret, known_demo_credentials
 
     _logging()
     settings = _settings(data, host=host, port=port, record=record)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    if demo and settings.token_secret is None:  # the demo's own, as `yunjin demo` signs with
+        settings = settings.model_copy(update={"token_secret": demo_token_secret(settings)})
+    application = create_app(settings)
+    runtime = application.state.runtime
+    leftovers = known_demo_credentials(runtime)
+    if leftovers and not demo:
+        runtime.db.close()
+        _fail(
+            "this data folder still holds the demo's published logins / "
+            "该数据目录仍含公开的演示账号:\n  "
+            + "\n  ".join(leftovers)
+            + "\nchange or remove them, or run `yunjin serve --demo` / "
+            "请修改或删除这些账号，或使用 `yunjin serve --demo`"
+        )
+    for line in describe_access(runtime):
+        console.print(line, soft_wrap=True)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+def describe_access(runtime: Any) -> list[str]:
+    """What plays for whom, said at start (ADR 0029)."""
+    settings = runtime.settings
+    free = sorted(c.tvg_id for c in runtime.channels.values() if c.open_to_all)
+    if runtime.access.open:
+        lines = [
+            "[yellow]open / 开放[/]: unsigned /hls/ URLs play every channel — no household or "
+            "product exists yet, and require_tokens is off / 未签名的 /hls/ 地址可播放全部频道"
+            "（尚无家庭用户或产品，且未开启 require_tokens）"
+        ]
+    else:
+        reason = (
+            "require_tokens is on / 已开启 require_tokens"
+            if settings.require_tokens
+            else "households or products exist / 已有家庭用户或产品"
+        )
+        lines = [
+            f"[green]closed / 关闭[/]: unsigned /hls/ URLs are refused ({reason}); signed URLs "
+            "from the gate play / 未签名地址一律拒绝，仅播放经授权签发的地址"
+        ]
+    lines.append(
+        f"free-to-air and public events / 免费开放与公共直播: {', '.join(free) or 'none / 无'}"
+    )
+    if settings.token_secret is None:
+        lines.append(
+            "[yellow]token_secret is unset / 未设置 token_secret[/]: no signed URLs, so "
+            "households cannot play / 无法签发播放地址，家庭用户无法播放"
+        )
+    return lines
 
 
 @app.command()
@@ -138,6 +194,12 @@ def channel_add(
     encrypt: Annotated[
         bool, typer.Option("--encrypt", help="AES-128, encrypted at rest / 加密")
     ] = False,
+    free_to_air: Annotated[
+        bool,
+        typer.Option(
+            "--free-to-air", help="Open to everyone, unsigned URLs play it / 免费开放，无需签名"
+        ),
+    ] = False,
     data: DataDir = None,
 ) -> None:
     """Add a channel. / 添加频道。"""
@@ -155,6 +217,7 @@ def channel_add(
             uhd=uhd,
             min_age=min_age,
             encrypted=encrypt,
+            free_to_air=free_to_air,
         )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
@@ -184,6 +247,7 @@ def channel_list(data: DataDir = None) -> None:
         "Group 分组",
         "Catch-up 回看",
         "Enabled 启用",
+        "Free 免费",
         "Source 信源",
     )
     for c in channels:
@@ -194,6 +258,7 @@ def channel_list(data: DataDir = None) -> None:
             c.group,
             f"{c.catchup_days} d",
             "yes 是" if c.enabled else "no 否",
+            "yes 是" if c.open_to_all else "no 否",
             redact_source(c.source),
         )
     console.print(table)
@@ -230,6 +295,25 @@ def channel_enable(tvg_id: str, data: DataDir = None) -> None:
 def channel_disable(tvg_id: str, data: DataDir = None) -> None:
     """Disable a channel: recording stops. / 停用频道：停止录制。"""
     _set_enabled(tvg_id, False, data)
+
+
+@channel_app.command("free-to-air")
+def channel_free_to_air(
+    tvg_id: str,
+    off: Annotated[bool, typer.Option("--off", help="Close it again / 取消开放")] = False,
+    data: DataDir = None,
+) -> None:
+    """Open a channel to everyone: unsigned URLs play it, no package needed (--off closes it).
+    / 将频道免费开放：无需签名与订购（--off 取消）。"""
+    db = Database(_settings(data).database)
+    try:
+        with db.session() as session:
+            set_free_to_air(session, tvg_id, not off)
+    except ChannelError as error:
+        _fail(str(error))
+    finally:
+        db.close()
+    console.print(f"{tvg_id}: {'closed / 已取消开放' if off else 'free-to-air / 已免费开放'}")
 
 
 def _set_enabled(tvg_id: str, enabled: bool, data: Path | None) -> None:
@@ -413,20 +497,44 @@ def nginx_config(
 def sign_url(
     channel: Annotated[str, typer.Argument(help="tvg-id")],
     address: Annotated[str | None, typer.Option(help="bind to this client address")] = None,
+    delay: Annotated[
+        int | None, typer.Option(help="time-shift up to S seconds behind live / 时移深度（秒）")
+    ] = None,
+    start: Annotated[
+        int | None, typer.Option(help="catch-up from UTC seconds / 回看起点（UTC 秒）")
+    ] = None,
+    duration: Annotated[
+        int | None, typer.Option(help="the window's seconds (else up to live) / 回看时长（秒）")
+    ] = None,
     data: DataDir = None,
 ) -> None:
-    """Print a signed live URL for a channel. / 输出频道的签名直播地址。"""
+    """Print a signed URL opening exactly live, a time-shift depth or a window.
+    / 输出只开放直播、时移深度或回看时段的签名地址。"""
+    from yunjin.archive.requests import BadRequest
+    from yunjin.delivery.scopes import Reach, playback_scope
     from yunjin.delivery.tokens import sign
 
     settings = _settings(data)
     if not settings.token_secret:
         _fail("set token_secret first (YUNJIN_TOKEN_SECRET) / 请先设置 token_secret")
-    expires = int(time.time()) + settings.token_ttl_s
+    now_ms = time.time_ns() // 1_000_000
     try:
-        prefix = sign(settings.token_secret, channel, expires, address)
+        scope, name = playback_scope(
+            Archives(settings.archive_dir).get(channel).index,
+            Reach(settings.live_window_segments, settings.catchup_window_max_s),
+            now_ms,
+            delay_s=delay,
+            start_s=start,
+            duration_s=duration,
+        )
+    except BadRequest as error:
+        _fail(str(error), 2)
+    expires = now_ms // 1000 + settings.token_ttl_s
+    try:
+        prefix = sign(settings.token_secret, channel, scope, expires, address)
     except ValueError as error:
         _fail(str(error))
-    print(f"{settings.base_url}{prefix.path}/index.m3u8")
+    print(f"{settings.base_url}{prefix.path}/{name}")
 
 
 def _subscribers(data: Path | None, action: Any) -> Any:

@@ -49,11 +49,23 @@ class Settings(BaseSettings):
     token_secret: str | None = Field(
         default=None, description="secret of signed /t/ and /ti/ URLs; unset disables them"
     )
-    token_ttl_s: int = Field(default=4 * 3600, ge=60)
+    token_ttl_s: int = Field(
+        default=30 * 60, ge=60, description="lifetime of a signed URL; players ask again"
+    )
+    catchup_window_max_s: int = Field(
+        default=6 * 3600,
+        ge=600,
+        le=31 * 24 * 3600,
+        description="the longest catch-up window or start-over a playlist may list",
+    )
     encryption_secret: str | None = Field(
         default=None, description="derives the AES-128 keys of encrypted channels"
     )
-    require_tokens: bool = Field(default=False, description="refuse unsigned /hls/ URLs")
+    require_tokens: bool = Field(
+        default=False,
+        description="refuse unsigned /hls/ URLs even before any household or product exists "
+        "(they are refused from then on anyway, but on free-to-air channels)",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="addresses whose X-Real-IP names the client (an nginx edge)",

@@ -14,9 +14,11 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy import select
 
+from yunjin.api.secure import channel_url
 from yunjin.app import create_app
 from yunjin.config import Settings
-from yunjin.db.models import Household, Product
+from yunjin.db.models import Device, Household, NewsroomStaff, Product
+from yunjin.delivery.scopes import playback_scope
 from yunjin.epg.generated import demo_guide
 from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
@@ -32,6 +34,7 @@ from yunjin.subscribers.accounts import (
     subscribe,
 )
 from yunjin.subscribers.entitlements import ProductKind
+from yunjin.subscribers.passwords import verify_secret
 from yunjin.vod import demo as vod_demo
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,6 @@ DEMO_CHANNELS = (
     ("MSTV.cn", 41, "眉山综合", "Meishan TV", "市州 Prefectures", 784),
 )
 CHUNK_MINUTES = 8
-DEMO_XTREAM_LOGIN = "demo"
 
 
 def ensure_demo_channels(runtime: Runtime) -> None:
@@ -104,6 +106,39 @@ def ensure_demo_household(runtime: Runtime) -> None:
         since = datetime.now(UTC) - timedelta(days=30)
         for code in ("demo-basic", "demo-replay"):
             subscribe(session, DEMO_ACCOUNT, code, valid_from=since)
+
+
+def known_demo_credentials(runtime: Runtime) -> list[str]:
+    """The demo's published logins still working in this data folder (``serve`` refuses to
+    run on them without ``--demo``): the household's password, the set-top box, the
+    newsroom's staff password."""
+    found = []
+    with runtime.db.session() as session:
+        household = session.scalar(select(Household).where(Household.account == DEMO_ACCOUNT))
+        if household is not None and verify_secret(household.password_hash, DEMO_PASSWORD):
+            found.append(f"household {DEMO_ACCOUNT} / {DEMO_PASSWORD}")
+        box = session.scalar(
+            select(Device).where(Device.mac == DEMO_MAC, Device.serial == DEMO_SERIAL)
+        )
+        if box is not None:
+            found.append(f"set-top box {DEMO_MAC} / {DEMO_SERIAL}")
+        logins = [
+            newsroom_demo.username(code, role)
+            for code in newsroom_demo.CENTRES
+            for role in newsroom_demo.ROLES
+        ]
+        rows = session.execute(
+            select(NewsroomStaff.username, NewsroomStaff.password_hash).where(
+                NewsroomStaff.username.in_(logins), NewsroomStaff.active.is_(True)
+            )
+        ).all()
+    by_hash: dict[str, list[str]] = {}
+    for login, stored in rows:  # the demo's accounts share one hash: verify it once
+        by_hash.setdefault(stored, []).append(login)
+    for stored, holders in by_hash.items():
+        if verify_secret(stored, newsroom_demo.PASSWORD):
+            found.append(f"newsroom staff {', '.join(sorted(holders))} / {newsroom_demo.PASSWORD}")
+    return found
 
 
 def ensure_demo_vod_products(runtime: Runtime) -> None:
@@ -245,13 +280,41 @@ async def backfill_all(runtime: Runtime, minutes: int, console: Console) -> None
         f"{time.monotonic() - started:.0f} s",
         soft_wrap=True,
     )
-    print_catchup_urls(runtime.settings, runtime, console)
+    print_catchup_urls(runtime, console)
 
 
-def print_urls(settings: Settings, console: Console) -> None:
+DEMO_URL_LIFETIME_S = 24 * 3600  # printed URLs outlive a player's, so they can be clicked later
+
+
+def signed_url(
+    runtime: Runtime,
+    channel: str,
+    *,
+    delay_s: int | None = None,
+    start_s: int | None = None,
+    duration_s: int | None = None,
+) -> str:
+    """A signed URL opening exactly this playback, as ``yunjin sign`` prints (ADR 0029):
+    once households exist, unsigned URLs play nothing but free-to-air channels."""
+    now_ms = time.time_ns() // 1_000_000
+    scope, playlist = playback_scope(
+        runtime.archives.get(channel).index,
+        runtime.reach,
+        now_ms,
+        delay_s=delay_s,
+        start_s=start_s,
+        duration_s=duration_s,
+    )
+    expires = now_ms // 1000 + DEMO_URL_LIFETIME_S
+    return channel_url(runtime, channel, scope, playlist, expires)
+
+
+def print_urls(runtime: Runtime, console: Console) -> None:
+    settings = runtime.settings
     base = settings.base_url
-    login = f"{settings.xtream_username} / {settings.xtream_password}"
     example = DEMO_CHANNELS[0][0]
+    xtream = f"username={DEMO_ACCOUNT}&password={DEMO_PASSWORD}"
+    login = f"{DEMO_ACCOUNT} / {DEMO_PASSWORD}"
     console.print(
         f"""
 [bold]Yunjin 云锦[/] is running / 正在运行 — {base}
@@ -259,20 +322,23 @@ def print_urls(settings: Settings, console: Console) -> None:
   TV portal / 电视门户 (arrows, OK, Back, digits / 方向键、确定、返回、数字键):
       {base}/tv?mac={DEMO_MAC}&serial={DEMO_SERIAL}
   Phone portal / 手机门户:                 {base}/m   ({DEMO_ACCOUNT} / {DEMO_PASSWORD})
-  M3U for VLC / 频道列表 (VLC 可直接打开):  {base}/playlist.m3u
+  M3U for VLC / 频道列表 (VLC 可直接打开):
+      {base}/get.php?{xtream}&type=m3u_plus&output=m3u8
   Channels API / 频道接口:                 {base}/api/v1/channels
   Health / 健康检查:                       {base}/healthz
-  Live / 直播:                             {base}/hls/{example}/index.m3u8
-  Time-shift 60 s / 时移 60 秒:            {base}/hls/{example}/timeshift_rel-60.m3u8
+  Live, signed / 直播（签名地址）:
+      {signed_url(runtime, example)}
   Guide now/next / 节目单 (正在播出):       {base}/api/v1/epg/now
   XMLTV / 电子节目单:                      {base}/xmltv.xml
   Xtream-Codes (IPTV apps / 第三方应用):   server {base}  user/password {login}
-  Subscriber / 用户 (POST /api/v1/auth/login):  {DEMO_ACCOUNT} / {DEMO_PASSWORD}, PIN 1234
+  Subscriber / 用户 (POST /api/v1/auth/login):  {login}, PIN 1234
   Set-top box / 机顶盒 (POST /api/v1/auth/stb):  MAC {DEMO_MAC}, serial {DEMO_SERIAL}
   VOD shelves / 点播片库:                  {base}/api/v1/vod/shelves
   VOD search by initials / 首字母搜索:      {base}/api/v1/vod/search?q=XMDYT
   Watch folder / 监视文件夹 (drop a film / 放入影片即上架):  {settings.watch_dir}
 
+Households exist, so unsigned /hls/ URLs are refused: the URLs here are signed for a day.
+已有家庭用户，未签名的 /hls/ 地址一律拒绝：以上地址已签名，一天内有效。
 Rendering the past half hour of every channel; catch-up URLs follow when it is ready.
 正在生成各频道过去半小时的存档，完成后显示回看地址。
 Press Ctrl-C to stop / 按 Ctrl-C 停止.
@@ -281,15 +347,17 @@ Press Ctrl-C to stop / 按 Ctrl-C 停止.
     )
 
 
-def print_catchup_urls(settings: Settings, runtime: Runtime, console: Console) -> None:
-    base = settings.base_url
+def print_catchup_urls(runtime: Runtime, console: Console) -> None:
     example = DEMO_CHANNELS[0][0]
     start = (runtime.archives.get(example).index.start_ms or 0) // 1000
+    shifted = signed_url(runtime, example, delay_s=60)
+    window = signed_url(runtime, example, start_s=start + 300, duration_s=600)
+    to_live = signed_url(runtime, example, start_s=start + 60)
     console.print(
         f"""
-  Catch-up 10 min / 回看 10 分钟:   {base}/hls/{example}/archive-{start + 300}-600.m3u8
-  Start-over / 从头看:              {base}/hls/{example}/timeshift_abs-{start + 60}.m3u8
-  From then to live / 回看至直播:   {base}/hls/{example}/archive-{start + 60}-now.m3u8
+  Time-shift 60 s / 时移 60 秒:     {shifted}
+  Catch-up 10 min / 回看 10 分钟:   {window}
+  From then to live / 回看至直播:   {to_live}
 """,
         soft_wrap=True,
     )
@@ -297,10 +365,6 @@ def print_catchup_urls(settings: Settings, runtime: Runtime, console: Console) -
 
 async def run_demo(settings: Settings, backfill_minutes: int) -> None:
     console = Console()
-    if settings.xtream_username is None:  # an Xtream-Codes login for IPTV apps
-        settings = settings.model_copy(
-            update={"xtream_username": DEMO_XTREAM_LOGIN, "xtream_password": DEMO_XTREAM_LOGIN}
-        )
     if settings.token_secret is None:  # so POST /api/v1/play can hand out signed URLs
         settings = settings.model_copy(update={"token_secret": demo_token_secret(settings)})
     if not settings.vod_watch_categories:  # a dropped film lands where the films bundle opens
@@ -319,7 +383,7 @@ async def run_demo(settings: Settings, backfill_minutes: int) -> None:
     if serving.done():
         await serving  # raises why the server could not start
         return
-    print_urls(settings, console)
+    print_urls(runtime, console)
     print_newsroom(settings, console)
     filling = asyncio.create_task(backfill_all(runtime, backfill_minutes, console))
     films = asyncio.create_task(add_demo_vod(runtime, console))

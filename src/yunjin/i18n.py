@@ -109,6 +109,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This invitation has been answered or has expired.",
         "该邀请已答复或已过期。",
     ),
+    # what a signed URL opens (#12, ADR 0029)
+    "outside_grant": (
+        "This link does not open that part of channel {channel}: ask to play it again.",
+        "该播放地址不包含频道 {channel} 的这一时段或播放方式，请重新申请播放。",
+    ),
+    "window_too_long": (
+        "A playlist may span at most {maximum} seconds of the archive, not {seconds}.",
+        "播放列表最多涵盖 {maximum} 秒的回看存档，而不是 {seconds} 秒。",
+    ),
     "login_failed": ("Login failed.", "登录失败。"),
     "login_locked": (
         "Too many failed logins; try again in {retry_after_s} s.",

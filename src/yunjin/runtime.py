@@ -8,15 +8,19 @@ import logging
 import os
 import time
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from sqlalchemy import exists, select
 
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
 from yunjin.credentials.guard import CredentialGuard
 from yunjin.credentials.store import throttle_store
 from yunjin.db.engine import Database
-from yunjin.db.models import Household
+from yunjin.db.models import Household, Product
 from yunjin.delivery.encryption import ChannelKeys
+from yunjin.delivery.scopes import Reach
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
 from yunjin.live.ffmpeg import ffmpeg_binary
@@ -43,6 +47,20 @@ GUIDE_CHECK = Period(every_s=300.0, backoff_max_s=3600.0)
 PUBLISH_DUE = Period(every_s=2.0, backoff_max_s=30.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Whether unsigned ``/hls/`` URLs play every channel (ADR 0029): only while the operator
+    has not required tokens and the platform protects nobody yet — no household, no product.
+    Channels open to everyone play unsigned either way."""
+
+    tokens_required: bool
+    protects_someone: bool
+
+    @property
+    def open(self) -> bool:
+        return not self.tokens_required and not self.protects_someone
+
+
 class Runtime:
     """Settings, database, archives and recorders of one process."""
 
@@ -54,6 +72,8 @@ class Runtime:
             seed_regions(session)
         self.archives = Archives(settings.archive_dir)
         self.channels: dict[str, ChannelView] = {}
+        self.access = Access(settings.require_tokens, protects_someone=True)  # closed till read
+        self.reach = Reach(settings.live_window_segments, settings.catchup_window_max_s)
         self.pool = RecorderPool(
             self.archives,
             RecorderConfig(
@@ -113,6 +133,9 @@ class Runtime:
         """Reload the channel catalog into memory; HLS requests read only this copy."""
         with self.db.session() as session:
             channels = list_channels(session)
+            protects = session.scalar(
+                select(exists(select(Household.id)) | exists(select(Product.id)))
+            )
         usable = []
         for channel in channels:  # load archives before requests can name the channel
             try:
@@ -123,6 +146,7 @@ class Runtime:
             self.archives.get(channel.tvg_id).keys = keys
             usable.append(channel)
         self.channels = {channel.tvg_id: channel for channel in usable}
+        self.access = Access(self.settings.require_tokens, bool(protects))
         return usable
 
     async def start(self) -> None:

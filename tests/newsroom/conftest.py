@@ -7,12 +7,10 @@ use stories of their own, so they do not disturb one another.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from fastapi import FastAPI
 from PIL import Image
 
 from tests.conftest import POSTGRES_URL, postgres_available
+from tests.helpers import AppClient as Client
 from tests.helpers import LoopThread
 from tests.vod.ingest_clips import make_clip
 from yunjin.app import create_app
@@ -51,23 +50,6 @@ STAFF: dict[str, list[tuple[str, Role]]] = {
     "peng": [(CHENGDU, Role.CHIEF_EDITOR), (JINJIANG, Role.REPORTER)],  # two centres
     "sheng": [(PROVINCE, Role.CHIEF_EDITOR)],
 }
-
-
-class Client:
-    """Requests straight into the ASGI app, each in its own event loop on a worker thread
-    (the browser tests keep a loop running on the main thread)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(lambda: asyncio.run(self._send(method, path, kwargs))).result()
-
-    async def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
-            return await client.request(method, path, **kwargs)
 
 
 @dataclass

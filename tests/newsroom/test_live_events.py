@@ -35,7 +35,13 @@ from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
 from yunjin.db.models import Channel
-from yunjin.live.channels import ChannelError, ChannelSpec, ChannelView, set_enabled
+from yunjin.live.channels import (
+    ChannelError,
+    ChannelSpec,
+    ChannelView,
+    set_enabled,
+    set_free_to_air,
+)
 from yunjin.newsroom import demo
 from yunjin.newsroom.console_forms import content_from_form
 from yunjin.newsroom.content import Kind, LiveEvent, parse_details
@@ -357,6 +363,8 @@ def test_not_in_any_lineup_listing(room: Newsroom) -> None:
     story = _event(room, "不进节目表的直播", source=TESTSRC)
     room.publish(story)
     household(room, "evt-home-3", JINJIANG)
+    with room.client.app.state.runtime.db.session() as session:  # so /playlist.m3u lists it
+        set_free_to_air(session, "CDTV1.cn", True)
     runtime = _runtime(room)
     channel = f"event-{story}"
     assert channel in runtime.channels

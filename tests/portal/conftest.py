@@ -3,12 +3,10 @@ and headless Chromium driven by Playwright for the portals."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server, yunjin
-from tests.helpers import wait_for
-from yunjin.archive.store import ChannelArchive
-from yunjin.live.backfill import backfill_chunk
+from tests.helpers import plant_archive, wait_for
 from yunjin.live.ffmpeg import ffmpeg_binary
-from yunjin.live.sources import parse_source
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 MAC = "00:11:22:CC:DD:01"
@@ -78,31 +73,6 @@ def guide_xml(now: int, news_end: int) -> str:
     parts.append(_programme("N.cn", news_end, news_end + 1800, "新闻后", "After the news"))
     parts.append("</tv>")
     return "".join(parts)
-
-
-def plant_archive(data: Path, channel: str, end_ms: int, seconds: int) -> None:
-    """Render real segments for a past window into a channel's (empty) archive."""
-    archive = ChannelArchive(data / "archive", channel)
-    archive.load()
-
-    def render() -> int:
-        return asyncio.run(
-            backfill_chunk(
-                archive,
-                parse_source(SMALL),
-                "News",
-                seconds=seconds,
-                segment_seconds=1,
-                binary=ffmpeg_binary(),
-                cache_dir=data / "cache",
-                timezone="Asia/Shanghai",
-                end_ms=end_ms,
-            )
-        )
-
-    # its own thread: Playwright's sync API may already run an event loop in this one
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(render).result()
 
 
 def make_film(path: Path) -> None:

@@ -65,7 +65,7 @@ def ask(case: Case, *, public_event: bool | None = None) -> Refusal | None:
         "event-7",
         uhd=case.uhd_channel,
         min_age=18 if case.rated else 0,
-        public_event=case.public_event if public_event is None else public_event,
+        free=case.public_event if public_event is None else public_event,
     )
     what: Playback = CatchupPlay(traits, BROADCAST_MS) if case.catchup else LivePlay(traits)
     decision = can_play(

@@ -16,7 +16,7 @@ import httpx
 import m3u8
 import pytest
 
-from tests.conftest import Server, free_port, yunjin
+from tests.conftest import Server, edge_data_dir, free_port, yunjin
 from tests.helpers import decode, wait_for
 from tests.vod.playback_setup import CLIP_SECONDS, FAKE_UHD_RUNG, FRAME_RATE, publish, render_clip
 from yunjin.config import load_settings
@@ -43,60 +43,62 @@ class Edge:
 def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     if not Path(NGINX).exists():
         pytest.skip("nginx is not installed (make test installs Debian's nginx-light)")
-    data = tmp_path_factory.mktemp("vodedge")
-    (data / "yunjin.toml").write_text(
-        f'[yunjin]\ntoken_secret = "{SECRET}"\nrequire_tokens = true\n', encoding="utf-8"
-    )
-    settings = load_settings(data_dir=data)
-    rendered = render_clip(tmp_path_factory.mktemp("vodedgeclip"))
-    db = Database(settings.database)
-    with db.session() as session:
-        seed_regions(session)
-        add_title(session, TitleDraft("edge", TitleKind.MOVIE, "边缘"))
-        add_title(session, TitleDraft("other", TitleKind.MOVIE, "另一部"))
-        create_household(session, "hhedge", "511402", password="edge-pass-1")
-        create_product(session, "films", "电影包", "Films", ProductKind.VOD, [], titles=["edge"])
-        subscribe(session, "hhedge", "films", valid_from=datetime.now(UTC) - timedelta(days=1))
-    db.close()
-    publish(settings, rendered, FILM, "edge", uhd=True)
-    publish(settings, rendered, OTHER, "other")
-    app = Server(data).start()
-    port = free_port()
-    run = data / "edge"
-    conf = run / "nginx.conf"
-    yunjin(
-        data,
-        "nginx-config",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--upstream",
-        app.base,
-        "--runtime-dir",
-        str(run),
-        "--out",
-        str(conf),
-    )
-    nginx = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(run), "-e", str(run / "error.log")],
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    with edge_data_dir("vodedge") as data:
+        (data / "yunjin.toml").write_text(
+            f'[yunjin]\ntoken_secret = "{SECRET}"\nrequire_tokens = true\n', encoding="utf-8"
+        )
+        settings = load_settings(data_dir=data)
+        rendered = render_clip(tmp_path_factory.mktemp("vodedgeclip"))
+        db = Database(settings.database)
+        with db.session() as session:
+            seed_regions(session)
+            add_title(session, TitleDraft("edge", TitleKind.MOVIE, "边缘"))
+            add_title(session, TitleDraft("other", TitleKind.MOVIE, "另一部"))
+            create_household(session, "hhedge", "511402", password="edge-pass-1")
+            create_product(
+                session, "films", "电影包", "Films", ProductKind.VOD, [], titles=["edge"]
+            )
+            subscribe(session, "hhedge", "films", valid_from=datetime.now(UTC) - timedelta(days=1))
+        db.close()
+        publish(settings, rendered, FILM, "edge", uhd=True)
+        publish(settings, rendered, OTHER, "other")
+        app = Server(data).start()
+        port = free_port()
+        run = data / "edge"
+        conf = run / "nginx.conf"
+        yunjin(
+            data,
+            "nginx-config",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--upstream",
+            app.base,
+            "--runtime-dir",
+            str(run),
+            "--out",
+            str(conf),
+        )
+        nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(run), "-e", str(run / "error.log")],
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
 
-    def up() -> bool:
-        if nginx.poll() is not None:
-            raise AssertionError(f"nginx exited: {nginx.stderr.read() if nginx.stderr else ''}")
-        try:
-            return httpx.get(f"{base}/", timeout=2).status_code == 404
-        except httpx.HTTPError:
-            return False
+        def up() -> bool:
+            if nginx.poll() is not None:
+                raise AssertionError(f"nginx exited: {nginx.stderr.read() if nginx.stderr else ''}")
+            try:
+                return httpx.get(f"{base}/", timeout=2).status_code == 404
+            except httpx.HTTPError:
+                return False
 
-    wait_for(up, 15, "nginx to listen")
-    yield Edge(app, base)
-    nginx.send_signal(signal.SIGQUIT)
-    nginx.wait(15)
-    if nginx.stderr is not None:
-        nginx.stderr.close()
-    app.stop()
+        wait_for(up, 15, "nginx to listen")
+        yield Edge(app, base)
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(15)
+        if nginx.stderr is not None:
+            nginx.stderr.close()
+        app.stop()
 
 
 def _get(base: str, path: str) -> httpx.Response:

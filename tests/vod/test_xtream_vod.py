@@ -185,7 +185,7 @@ def test_a_movie_plays_through_the_gate_as_hls(panel: Panel) -> None:
     assert redirect.status_code == 302
     location = redirect.headers["location"]
     assert re.match(
-        r"^/t/[\w-]{22}/\d+/l/\d+\.xc-127\.0\.0\.1/vod/xcliulang001/master\.m3u8$", location
+        r"^/t/[\w-]{22}/\d+/l/\d+\.xc-127\.0\.0\.1-v\d+/vod/xcliulang001/master\.m3u8$", location
     )
     master = m3u8.loads(httpx.get(f"{panel.server.base}{location}", timeout=10).text)
     assert [p.uri for p in master.playlists] == ["180p-h264/index.m3u8"]

@@ -30,6 +30,7 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
         "logo": channel.logo,
         "catchup_days": channel.catchup_days,
         "enabled": channel.enabled,
+        "free_to_air": channel.free_to_air,
         "state": state.value
         if channel.records_at(time.time_ns() // 1_000_000)
         else "off_air"
@@ -54,7 +55,7 @@ def channel_json(runtime: Runtime, channel: ChannelView) -> dict[str, Any]:
             "segments": len(index),
             "bytes": index.total_bytes,
         },
-        "urls": {
+        "urls": {  # unsigned: they play while the platform is open, or free-to-air channels
             "live": f"{base}/index.m3u8",
             "catchup_template": f"{base}/archive-{{utc}}-{{duration}}.m3u8",
         },

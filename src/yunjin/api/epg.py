@@ -169,9 +169,13 @@ def xmltv_gz(
 
 @router.get("/playlist.m3u")
 async def playlist_m3u(request: Request, mode: CatchupMode = CatchupMode.DEFAULT) -> Response:
-    """Every enabled channel for VLC, Kodi and IPTV apps; ``mode`` picks the catch-up style."""
+    """Every enabled channel that plays from these unsigned URLs, for VLC, Kodi and IPTV apps
+    (``mode`` picks the catch-up style): the whole lineup while the platform is open, else the
+    free-to-air channels — households get theirs from ``get.php`` with their login."""
     runtime = runtime_of(request)
     base = runtime.settings.base_url
     options = M3uOptions(base_url=base, mode=mode, xmltv_url=f"{base}/xmltv.xml")
-    body = render_m3u(runtime.lineup(), options)
+    lineup = runtime.lineup()
+    playable = lineup if runtime.access.open else [c for c in lineup if c.open_to_all]
+    body = render_m3u(playable, options)
     return Response(body, media_type="audio/x-mpegurl")

@@ -21,8 +21,10 @@ from yunjin.archive.requests import (
     Live,
     PlaylistRequest,
     StartOver,
+    check_reach,
     parse_playlist_name,
 )
+from yunjin.archive.segment import parse_segment_name
 from yunjin.archive.store import ChannelArchive
 from yunjin.archive.windows import (
     OutsideArchive,
@@ -33,6 +35,7 @@ from yunjin.archive.windows import (
     start_over_window,
 )
 from yunjin.delivery.encryption import hour_of_key
+from yunjin.delivery.scopes import ChannelScope
 from yunjin.interop.catchup import catchup_from_query
 
 router = APIRouter()
@@ -50,27 +53,35 @@ def _archive(request: Request, channel: str) -> ChannelArchive:
 @router.head("/hls/{channel}/{name}", include_in_schema=False)
 async def playlist(request: Request, channel: str, name: str) -> Response:
     """Live, time-shift, start-over and catch-up playlists of a channel."""
-    _open_access(request)
+    _open_access(request, channel)
     return playlist_response(request, channel, name)
 
 
-def playlist_response(request: Request, channel: str, name: str) -> Response:
-    """Live, time-shift, start-over and catch-up playlists of a channel.
+def playlist_response(
+    request: Request, channel: str, name: str, scope: ChannelScope | None = None
+) -> Response:
+    """Live, time-shift, start-over and catch-up playlists of a channel; under a signed
+    ``scope``, only what it opens.
 
     The live URL also answers catch-up asked for in its query (``playseek``,
     ``utc``/``lutc``, ``utc``/``duration``).
     """
     archive = _archive(request, channel)
+    settings = runtime_of(request).settings
     now_ms = time.time_ns() // 1_000_000
     try:
         wanted = parse_playlist_name(name, now_ms // 1000)
         if isinstance(wanted, Live) and wanted.delay_s == 0:
             query = dict(request.query_params)
-            timezone = runtime_of(request).settings.timezone
-            wanted = catchup_from_query(query, timezone, now_ms // 1000) or wanted
+            wanted = catchup_from_query(query, settings.timezone, now_ms // 1000) or wanted
+        check_reach(wanted, now_ms // 1000, settings.catchup_window_max_s)
     except BadRequest as error:
         raise ApiError(400, error.code, error.values) from error
     index = archive.index
+    if scope is not None:
+        live_span_ms = settings.live_window_segments * index.target_duration * 1000
+        if not scope.opens_playlist(wanted, now_ms, live_span_ms):
+            raise ApiError(403, "outside_grant", {"channel": channel})
     if len(index) == 0:
         raise ApiError(404, "archive_empty", {"channel": channel})
     try:
@@ -117,7 +128,7 @@ def _window(
 @router.head("/hls/{channel}/{day}/{hour}/{segment}", include_in_schema=False)
 async def segment(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
     """An archived MPEG-TS segment, with Range support."""
-    _open_access(request)
+    _open_access(request, channel)
     return segment_response(request, channel, day, hour, segment)
 
 
@@ -128,8 +139,9 @@ async def key(request: Request, channel: str, name: str) -> Response:
     raise ApiError(403, "token_required")
 
 
-def key_response(request: Request, channel: str, name: str) -> Response:
-    """An hour's AES-128 key of an encrypted channel (16 bytes, never cached)."""
+def key_response(request: Request, channel: str, name: str, scope: ChannelScope) -> Response:
+    """An hour's AES-128 key of an encrypted channel (16 bytes, never cached), for an hour
+    the signed ``scope`` reaches."""
     runtime = runtime_of(request)
     found = runtime.channels.get(channel)
     if found is None:
@@ -138,6 +150,8 @@ def key_response(request: Request, channel: str, name: str) -> Response:
     hour = hour_of_key(name)
     if keys is None or hour is None:
         raise ApiError(404, "not_found")
+    if not scope.opens_key(hour):
+        raise ApiError(403, "outside_grant", {"channel": channel})
     return Response(
         keys.key(hour),
         media_type="application/octet-stream",
@@ -145,14 +159,32 @@ def key_response(request: Request, channel: str, name: str) -> Response:
     )
 
 
-def _open_access(request: Request) -> None:
-    """Unsigned ``/hls/`` URLs work only while the operator has not required tokens."""
-    if runtime_of(request).settings.require_tokens:
+def _open_access(request: Request, channel: str) -> None:
+    """Unsigned ``/hls/`` URLs play a channel open to everyone (free-to-air, a published live
+    event); any other only while the platform is open — it protects nobody yet and the
+    operator has not required tokens (ADR 0029)."""
+    runtime = runtime_of(request)
+    found = runtime.channels.get(channel)
+    if not runtime.access.open and (found is None or not found.open_to_all):
         raise ApiError(403, "token_required")
 
 
-def segment_response(request: Request, channel: str, day: str, hour: str, segment: str) -> Response:
-    """An archived MPEG-TS segment, with Range support."""
+def segment_response(
+    request: Request,
+    channel: str,
+    day: str,
+    hour: str,
+    segment: str,
+    scope: ChannelScope | None = None,
+) -> Response:
+    """An archived MPEG-TS segment, with Range support; under a signed ``scope``, only one
+    that starts inside it."""
+    if scope is not None:
+        named = parse_segment_name(segment)
+        if named is None:
+            raise ApiError(404, "segment_not_found")
+        if not scope.opens_segment(named.start_ms):
+            raise ApiError(403, "outside_grant", {"channel": channel})
     path = _archive(request, channel).segment_file(day, hour, segment)
     if path is None:
         raise ApiError(404, "segment_not_found")

@@ -8,6 +8,7 @@ lease, and answers with a signed URL whose playlist fetches renew the lease.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session
 from yunjin.api.credentials import guarded, pin_matches
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
-from yunjin.api.secure import client_address
+from yunjin.api.secure import channel_url, client_address, scoped_play, url_expiry
+from yunjin.archive.requests import BadRequest
 from yunjin.credentials.guard import Realm
 from yunjin.db.models import Device, Household
-from yunjin.delivery.tokens import sign
+from yunjin.delivery.scopes import ChannelScope, playback_scope
+from yunjin.live.channels import ChannelView
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import AccountError
 from yunjin.subscribers.auth import (
@@ -35,9 +38,6 @@ from yunjin.subscribers.auth import (
     stb_login,
 )
 from yunjin.subscribers.entitlements import (
-    CatchupPlay,
-    ChannelTraits,
-    LivePlay,
     Playback,
     Refusal,
     Viewer,
@@ -63,8 +63,13 @@ class AccountLogin(BaseModel):
 
 class PlayRequest(BaseModel):
     channel: str = Field(max_length=64)
-    start: int | None = Field(default=None, description="UTC seconds: catch-up from then")
-    duration: int | None = Field(default=None, gt=0, le=86400)
+    start: int | None = Field(
+        default=None, description="UTC seconds: catch-up from then (up to live without duration)"
+    )
+    duration: int | None = Field(default=None, gt=0, le=86400, description="the window's length")
+    delay: int | None = Field(
+        default=None, gt=0, le=86400, description="time-shift: seconds behind live, at most"
+    )
     pin: str | None = Field(default=None, max_length=8)
 
 
@@ -140,8 +145,14 @@ def logout_route(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, bool]:
     runtime = runtime_of(request)
+    token = _bearer(authorization)
     with runtime.db.session() as session:
-        return {"logged_out": logout(session, _bearer(authorization), datetime.now(UTC))}
+        now = datetime.now(UTC)
+        who = session_of(session, token, now)
+        ended = logout(session, token, now)
+    if who is not None:  # its signed URLs stop at their next playlist (the lease is signed)
+        runtime.leases.release(who.household_id, str(who.device_id))
+    return {"logged_out": ended}
 
 
 def viewer_of(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
@@ -155,24 +166,48 @@ def viewer_of(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
     return Viewer(who.device_id, bool(device and device.uhd), pin_ok)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a play request asks the gate about, the scope its URL opens, and the playlist."""
+
+    playback: Playback
+    scope: ChannelScope
+    playlist: str
+
+
+def asked_for(runtime: Runtime, channel: ChannelView, body: PlayRequest, now_ms: int) -> Asked:
+    """Live, time-shift up to ``delay``, or the window from ``start`` (for ``duration``, else
+    up to live) — each signed into the URL as exactly that (ADR 0029); the gate is asked about
+    what the scope opens, as every leased playlist will ask again."""
+    try:
+        scope, playlist = playback_scope(
+            runtime.archives.get(channel.tvg_id).index,
+            runtime.reach,
+            now_ms,
+            delay_s=body.delay,
+            start_s=body.start,
+            duration_s=body.duration,
+        )
+    except BadRequest as error:
+        raise ApiError(400, error.code, error.values) from error
+    return Asked(scoped_play(channel.traits, scope, now_ms), scope, playlist)
+
+
 @router.post("/play")
 def play(
     request: Request, body: PlayRequest, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
-    """Ask to play live or catch-up; answers a signed URL, or why not."""
+    """Ask to play live, time-shifted or catch-up; answers a signed URL that opens exactly
+    that, or why not."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     channel = runtime.channels.get(body.channel)
     if channel is None or not channel.enabled:
         raise ApiError(404, "channel_not_found", {"channel": body.channel})
     now_ms = time.time_ns() // 1_000_000
-    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age, channel.public_event)
-    what: Playback = (
-        LivePlay(traits) if body.start is None else CatchupPlay(traits, body.start * 1000)
-    )
-    decision = can_play(
-        runtime.rights(who.household_id), viewer_of(runtime, who, body.pin), what, now_ms
-    )
+    asked = asked_for(runtime, channel, body, now_ms)
+    rights = runtime.rights(who.household_id)
+    decision = can_play(rights, viewer_of(runtime, who, body.pin), asked.playback, now_ms)
     if not decision.allowed:
         assert decision.refusal is not None
         extra = (
@@ -182,23 +217,12 @@ def play(
         )
         raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id}, extra=extra)
     lease_id = hold_lease(runtime, who)
-    secret = runtime.settings.token_secret
-    if secret is None:
-        raise ApiError(404, "tokens_disabled")
-    expires = now_ms // 1000 + runtime.settings.token_ttl_s
+    expires = url_expiry(runtime, rights, channel, now_ms)
     address = client_address(request) if runtime.settings.bind_tokens_to_address else None
-    prefix = sign(secret, channel.tvg_id, expires, address, lease_id).path
-    if body.start is None:
-        name = "index.m3u8"
-    elif body.duration is None:
-        name = f"archive-{body.start}-now.m3u8"
-    else:
-        name = f"archive-{body.start}-{body.duration}.m3u8"
-    return {
-        "url": f"{runtime.settings.base_url}{prefix}/{name}",
-        "expires": expires,
-        "lease": lease_id,
-    }
+    url = channel_url(
+        runtime, channel.tvg_id, asked.scope, asked.playlist, expires, address, lease_id
+    )
+    return {"url": url, "expires": expires, "lease": lease_id}
 
 
 @router.post("/play/stop")

@@ -16,8 +16,11 @@ number and ``.ts``/``.m3u8``) before any password is hashed, so the catch-all
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,9 +35,10 @@ from yunjin.api.credentials import refusal_error
 from yunjin.api.deps import runtime_of
 from yunjin.api.epg import xmltv_document
 from yunjin.api.errors import ApiError
-from yunjin.api.secure import client_address
+from yunjin.api.secure import channel_path, client_address, scoped_play, url_expiry
+from yunjin.archive.requests import BadRequest
 from yunjin.credentials.guard import Attempt, LoginRefused, Realm
-from yunjin.delivery.tokens import sign
+from yunjin.delivery.scopes import playback_scope
 from yunjin.epg.guide import in_archive, schedule
 from yunjin.interop import xtream, xtream_vod
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
@@ -43,9 +47,6 @@ from yunjin.live.channels import ChannelView
 from yunjin.runtime import Runtime
 from yunjin.subscribers.auth import household_password_matches
 from yunjin.subscribers.entitlements import (
-    CatchupPlay,
-    ChannelTraits,
-    LivePlay,
     Playback,
     Viewer,
     can_play,
@@ -53,6 +54,7 @@ from yunjin.subscribers.entitlements import (
 from yunjin.vod.catalog import TitleKind
 from yunjin.vod.listing import categories, listed_titles
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["xtream-codes"])
 DENIED: dict[str, Any] = {"user_info": {"auth": 0}}
 SHORT_EPG_DEFAULT = 4
@@ -250,55 +252,68 @@ def _stream(
     from_ms: int | None,
     duration_s: int | None,
 ) -> Response:
+    """A live channel, or a window of its archive: ``.m3u8`` redirects to a URL signed with
+    exactly that scope (ADR 0029), ``.ts`` flows as one MPEG-TS stream that asks the gate
+    again while it lasts."""
     runtime = runtime_of(request)
-    name = "index.m3u8" if from_ms is None else f"archive-{from_ms // 1000}-{duration_s}.m3u8"
-    holder: str | None = None
-    if login.household_id is None:
-        if runtime.settings.require_tokens:  # the operator's login plays only in open access
-            raise ApiError(403, "token_required")
-        prefix = f"/hls/{channel.tvg_id}"
-    else:
-        holder = f"xc-{client_address(request)}"
-        prefix = _entitled(runtime, login.household_id, holder, channel, from_ms)
-    if extension == "m3u8":
-        return RedirectResponse(f"{prefix}/{name}", status_code=302)
-    if extension != "ts":
+    if extension not in ("m3u8", "ts"):
         raise ApiError(404, "not_found")
+    now_ms = _now_ms()
+    try:
+        scope, name = playback_scope(
+            runtime.archives.get(channel.tvg_id).index,
+            runtime.reach,
+            now_ms,
+            start_s=None if from_ms is None else from_ms // 1000,
+            duration_s=duration_s,
+        )
+    except BadRequest as error:
+        raise ApiError(400, error.code, error.values) from error
+    until_ms = scope.to_ms
+    playback = scoped_play(channel.traits, scope, now_ms)
+    if login.household_id is None:  # the operator's login: what plays unsigned, no more
+        if not (runtime.access.open or channel.open_to_all):
+            raise ApiError(403, "token_required")
+        if extension == "m3u8":
+            return RedirectResponse(f"/hls/{channel.tvg_id}/{name}", status_code=302)
+        return StreamingResponse(_ts(runtime, channel, from_ms, until_ms), media_type="video/mp2t")
+    household = login.household_id
+    rights = runtime.rights(household)
+    decision = can_play(rights, Viewer(0, uhd=False), playback, now_ms)
+    if not decision.allowed:
+        assert decision.refusal is not None
+        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
+    address = client_address(request)
+    if extension == "m3u8":  # one place per channel and address: a player's reloads share it
+        holder = f"xc-{address}-{channel.number}"
+        hold_xtream_lease(runtime, household, holder)
+        expires = url_expiry(runtime, rights, channel, now_ms)
+        lease = f"{household}.{holder}"
+        path = channel_path(runtime, channel.tvg_id, scope, name, expires, lease=lease)
+        return RedirectResponse(path, status_code=302)
+    chunks = _ts(runtime, channel, from_ms, until_ms)  # nothing to stream: no place taken
+    holder = f"xc-{address}-{secrets.token_hex(4)}"  # each connection is a stream of its own
+    hold_xtream_lease(runtime, household, holder)
+    watched = leased(runtime, household, holder, playback, chunks)
+    return StreamingResponse(watched, media_type="video/mp2t")
+
+
+def _ts(
+    runtime: Runtime, channel: ChannelView, from_ms: int | None, until_ms: int | None
+) -> AsyncIterator[bytes]:
+    """The archive as one MPEG-TS stream: live from one segment behind the edge, or a window."""
     archive = runtime.archives.get(channel.tvg_id)
     index = archive.index
     if len(index) == 0:
         raise ApiError(404, "archive_empty", {"channel": channel.tvg_id})
-    if from_ms is None:  # live: start one segment behind the edge
+    if from_ms is None:
         first_seq = index.seq_at(max(0, len(index) - 2))
-        until_ms = None
     else:
         position = index.position_at(from_ms)
         if position >= len(index):
             raise ApiError(404, "outside_archive", {"channel": channel.tvg_id, "available": "-"})
         first_seq = index.seq_at(position)
-        until_ms = from_ms + (duration_s or 0) * 1000
-    chunks = segment_bytes(archive, first_seq, until_ms)
-    if holder is not None and login.household_id is not None:
-        chunks = leased(runtime, login.household_id, holder, chunks)
-    return StreamingResponse(chunks, media_type="video/mp2t")
-
-
-def _entitled(
-    runtime: Runtime, household_id: int, holder: str, channel: ChannelView, from_ms: int | None
-) -> str:
-    """The gate and a lease for a household's Xtream stream: a prefix signed with the lease."""
-    traits = ChannelTraits(channel.tvg_id, channel.uhd, channel.min_age, channel.public_event)
-    what: Playback = LivePlay(traits) if from_ms is None else CatchupPlay(traits, from_ms)
-    decision = can_play(runtime.rights(household_id), Viewer(0, uhd=False), what, _now_ms())
-    if not decision.allowed:
-        assert decision.refusal is not None
-        raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
-    hold_xtream_lease(runtime, household_id, holder)
-    secret = runtime.settings.token_secret
-    if secret is None:
-        return f"/hls/{channel.tvg_id}"
-    expires = _now_ms() // 1000 + runtime.settings.token_ttl_s
-    return sign(secret, channel.tvg_id, expires, lease=f"{household_id}.{holder}").path
+    return segment_bytes(archive, first_seq, until_ms)
 
 
 def hold_xtream_lease(runtime: Runtime, household_id: int, holder: str) -> None:
@@ -314,12 +329,29 @@ def hold_xtream_lease(runtime: Runtime, household_id: int, holder: str) -> None:
         )
 
 
+GATE_AGAIN_S = 10.0  # a long-lived stream asks the gate at least this often
+
+
 async def leased(
-    runtime: Runtime, household_id: int, holder: str, chunks: AsyncIterator[bytes]
+    runtime: Runtime,
+    household_id: int,
+    holder: str,
+    playback: Playback,
+    chunks: AsyncIterator[bytes],
 ) -> AsyncIterator[bytes]:
-    """A ``.ts`` stream holds its lease while it flows and frees it when it ends."""
+    """A ``.ts`` stream holds its lease while it flows and frees it when it ends; it asks the
+    gate again every ``GATE_AGAIN_S`` and ends when the answer is no (a suspended household,
+    a subscription or a pay-per-view window that ended)."""
+    ask_at = time.monotonic() + GATE_AGAIN_S
     try:
         async for chunk in chunks:
+            if time.monotonic() >= ask_at:
+                rights = await asyncio.to_thread(runtime.rights, household_id)
+                still = can_play(rights, Viewer(0, uhd=True, pin_ok=True), playback, _now_ms())
+                if not still.allowed:
+                    log.info("xtream stream of household %s ended: %s", household_id, still.refusal)
+                    return
+                ask_at = time.monotonic() + GATE_AGAIN_S
             runtime.leases.renew(household_id, holder)
             yield chunk
     finally:
@@ -354,8 +386,9 @@ def timeshift(
     login = xtream_login(runtime, username, password, client_address(request))
     if login is None or not stream_id.isdigit():
         raise ApiError(404, "not_found")
-    if not 0 < minutes <= 31 * 24 * 60:
-        raise ApiError(400, "bad_duration", {"value": minutes, "reason": "1 to 44640 minutes"})
+    longest = runtime.settings.catchup_window_max_s // 60
+    if not 0 < minutes <= longest:
+        raise ApiError(400, "bad_duration", {"value": minutes, "reason": f"1 to {longest} minutes"})
     zone = ZoneInfo(runtime.settings.timezone)
     try:
         start = datetime.strptime(moment, "%Y-%m-%d:%H-%M").replace(tzinfo=zone)

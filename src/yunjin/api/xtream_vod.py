@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from secrets import token_hex
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -77,13 +78,15 @@ def _vod_stream(
         raise playback_error(error) from error
     folder = runtime.settings.vod_dir / "media" / found.asset
     segments = _ts_segments(folder) if extension == "ts" else []
-    holder = f"xc-{client_address(request)}"
+    address = client_address(request)
+    # a player's reloads of one title share a place; each .ts connection is a stream of its own
+    holder = f"xc-{address}-v{number}" if extension == "m3u8" else f"xc-{address}-{token_hex(4)}"
     prefix = _entitled(runtime, login, holder, found)
     if extension == "m3u8":
         return RedirectResponse(f"{prefix}/master.m3u8", status_code=302)
     chunks = _continuous(segments)
     if login.household_id is not None:
-        chunks = leased(runtime, login.household_id, holder, chunks)
+        chunks = leased(runtime, login.household_id, holder, VodPlay(found.traits), chunks)
     return StreamingResponse(chunks, media_type="video/mp2t")
 
 
@@ -91,7 +94,7 @@ def _entitled(runtime: Runtime, login: XtreamLogin, holder: str, found: Playable
     """The gate and a lease for a household's Xtream app: a prefix signed with the lease."""
     secret = runtime.settings.token_secret
     if login.household_id is None:
-        if runtime.settings.require_tokens:  # the operator's login plays only in open access
+        if not runtime.access.open:  # the operator's login plays only while nothing is sold
             raise ApiError(403, "token_required")
         if secret is None:
             raise ApiError(404, "tokens_disabled")

@@ -74,6 +74,19 @@ def parse_playlist_name(name: str, now_s: int) -> PlaylistRequest:
     return Catchup(start, duration)
 
 
+def check_reach(wanted: PlaylistRequest, now_s: int, max_window_s: int) -> None:
+    """BadRequest when a playlist would list more than ``max_window_s`` of the archive: a
+    catch-up window longer than that, or a start-over from further back (one 7-day playlist
+    is 35 MB).  Live and time-shift playlists list a few segments whatever their delay."""
+    match wanted:
+        case Catchup(duration_s=int(duration)) if duration > max_window_s:
+            raise BadRequest("window_too_long", seconds=duration, maximum=max_window_s)
+        case StartOver(from_s=start) | Catchup(from_s=start, duration_s=None) if (
+            now_s - start > max_window_s
+        ):
+            raise BadRequest("window_too_long", seconds=now_s - start, maximum=max_window_s)
+
+
 def _seconds(text: str, code: str, maximum: int) -> int:
     if not text.isascii() or not text.isdigit():
         raise BadRequest(code, value=text, reason="not a whole number of seconds")

@@ -48,6 +48,8 @@ class Channel(Base):
     uhd: Mapped[bool] = mapped_column(Boolean, default=False)  # a 4K channel
     min_age: Mapped[int] = mapped_column(Integer, default=0)  # >0: parental PIN
     encrypted: Mapped[bool] = mapped_column(Boolean, default=False)  # AES-128 at rest
+    # Opened to everyone by the operator: unsigned URLs play it, no package needed (ADR 0029).
+    free_to_air: Mapped[bool] = mapped_column(Boolean, default=False)
     # A live event's temporary channel (ADR 0025): the story it belongs to (not None: out of
     # the paid lineup, public while the story is published), recorded within its window.
     event_story_id: Mapped[int | None] = mapped_column(

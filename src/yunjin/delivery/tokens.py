@@ -1,20 +1,23 @@
 """Path-prefix tokens in the shape nginx's stock ``secure_link_md5`` verifies.
 
-A token covers one resource — a channel's playlists, segments and keys, or a VOD asset's
+A token covers one resource — what the gate granted of a channel (its scope: live, a
+time-shift depth or a window of the archive, :mod:`yunjin.delivery.scopes`), or a VOD asset's
 playlists, segments and pictures — until it expires::
 
-    /t/{token}/{expires}/hls/{channel}/...           any client address
-    /ti/{token}/{expires}/hls/{channel}/...          bound to the client's address
-    /t/{token}/{expires}/l/{lease}/hls/{channel}/... held under a concurrency lease
+    /t/{token}/{expires}/s/{scope}/hls/{channel}/...           any client address
+    /ti/{token}/{expires}/s/{scope}/hls/{channel}/...          bound to the client's address
+    /t/{token}/{expires}/l/{lease}/s/{scope}/hls/{channel}/... held under a concurrency lease
     /t/{token}/{expires}/l/{lease}/vod/{asset}/...   a VOD asset, up to 1080p
     /t/{token}/{expires}/l/{lease}/vod/{asset}.uhd/... the same with its 2160p renditions
 
     token = base64url(md5("{expires}{lease_part}/{resource}/{address} {secret}")), no padding
 
-where ``resource`` is ``hls/{channel}`` or ``vod/{scope}``, ``address`` is empty for ``/t/``
-and ``lease_part`` is ``/l/{lease}`` or empty.  nginx computes exactly this with
-``secure_link_md5 "$expires$lease/hls/$channel/$bound $secret"`` (``/vod/$scope/`` for VOD),
-so an edge and the app accept and refuse the same URLs.  Comparisons are timing-safe.
+where ``resource`` is ``s/{scope}/hls/{channel}`` or ``vod/{scope}``, ``address`` is empty for
+``/t/`` and ``lease_part`` is ``/l/{lease}`` or empty: the signed string is the URL's path
+from ``{expires}`` to the resource.  nginx computes exactly this with
+``secure_link_md5 "$expires$lease/s/$scope/hls/$channel/$bound $secret"`` (``/vod/$scope/``
+for VOD), so an edge and the app accept and refuse the same URLs.  Comparisons are
+timing-safe.
 
 A VOD scope is the asset's code, or the code with ``.uhd`` when the gate allowed the 4K
 renditions: the right to 4K is signed too, so the edge can refuse 2160p segments to a token
@@ -32,6 +35,8 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+
+from yunjin.delivery.scopes import ChannelScope
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -57,7 +62,7 @@ class SignedPrefix:
     binding: Binding
     token: str
     expires: int
-    resource: str  # "hls/{channel}" or "vod/{scope}"
+    resource: str  # "s/{scope}/hls/{channel}" or "vod/{scope}"
     lease: str | None = None
 
     @property
@@ -105,13 +110,22 @@ def _signed(
 
 
 def sign(
-    secret: str, channel: str, expires: int, address: str | None = None, lease: str | None = None
+    secret: str,
+    channel: str,
+    scope: ChannelScope,
+    expires: int,
+    address: str | None = None,
+    lease: str | None = None,
 ) -> SignedPrefix:
-    """A prefix for ``channel`` valid until ``expires`` (Unix seconds), optionally bound to an
-    address and held under a lease."""
+    """A prefix for what ``scope`` opens of ``channel``, valid until ``expires`` (Unix
+    seconds), optionally bound to an address and held under a lease."""
     if not CHANNEL.match(channel):
         raise ValueError(f"not a channel id: {channel!r}")
-    return _signed(secret, f"hls/{channel}", expires, address, lease)
+    return _signed(secret, _channel_resource(scope.text, channel), expires, address, lease)
+
+
+def _channel_resource(scope: str, channel: str) -> str:
+    return f"s/{scope}/hls/{channel}"
 
 
 def sign_vod(
@@ -132,15 +146,18 @@ def verify(
     binding: Binding,
     token: str,
     expires: int,
-    channel: str,
+    resource: str,
     address: str,
     now_s: int,
     lease: str | None = None,
 ) -> Verdict:
-    """What nginx's secure_link would decide for this request."""
-    if not CHANNEL.match(channel):
+    """What nginx's secure_link would decide for a channel's request; ``resource`` is
+    ``{scope}/{channel}`` as they stand in the path."""
+    scope, _, channel = resource.partition("/")
+    if not CHANNEL.match(channel) or ChannelScope.parse(scope) is None:
         return Verdict.FORGED
-    return _verify(secret, binding, token, expires, f"hls/{channel}", address, now_s, lease)
+    signed = _channel_resource(scope, channel)
+    return _verify(secret, binding, token, expires, signed, address, now_s, lease)
 
 
 def verify_vod(

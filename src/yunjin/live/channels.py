@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from yunjin.db.models import Channel
 from yunjin.live.sources import SourceError, parse_source
+from yunjin.subscribers.entitlements import ChannelTraits
 
 TVG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EVENT_TVG_ID = re.compile(r"^event-[0-9]+$")  # live events' temporary channels (newsroom)
@@ -44,6 +45,7 @@ class ChannelSpec(BaseModel):
     uhd: bool = False
     min_age: int = Field(default=0, ge=0, le=21)
     encrypted: bool = False
+    free_to_air: bool = False
 
     @field_validator("tvg_id")
     @classmethod
@@ -86,6 +88,7 @@ class ChannelView:
     event_story: int | None = None  # a live event's temporary channel: its story
     on_air_from_ms: int | None = None  # recorded only from here (UTC ms) …
     on_air_until_ms: int | None = None  # … until here
+    free_to_air: bool = False  # opened to everyone by the operator (ADR 0029)
 
     @classmethod
     def of(cls, row: Channel) -> ChannelView:
@@ -105,6 +108,7 @@ class ChannelView:
             row.event_story_id,
             _ms(row.on_air_from),
             _ms(row.on_air_until),
+            row.free_to_air,
         )
 
     @property
@@ -119,6 +123,17 @@ class ChannelView:
         media that plays without a package (ADR 0025). Publishing enables it; unpublishing
         and taking down disable it."""
         return self.event_story is not None and self.enabled
+
+    @property
+    def open_to_all(self) -> bool:
+        """Plays for anyone, unsigned and without a package: a channel the operator opened
+        as free-to-air, or a published live event's (ADR 0025, 0029)."""
+        return self.free_to_air or self.public_event
+
+    @property
+    def traits(self) -> ChannelTraits:
+        """The channel as the gate sees it."""
+        return ChannelTraits(self.tvg_id, self.uhd, self.min_age, free=self.open_to_all)
 
     def records_at(self, at_ms: int) -> bool:
         """Whether a recorder should run now: enabled, and within its window if it has one."""
@@ -154,6 +169,7 @@ def add_channel(session: Session, spec: ChannelSpec) -> ChannelView:
         uhd=spec.uhd,
         min_age=spec.min_age,
         encrypted=spec.encrypted,
+        free_to_air=spec.free_to_air,
     )
     session.add(row)
     try:
@@ -183,6 +199,15 @@ def set_enabled(session: Session, tvg_id: str, enabled: bool) -> ChannelView:
             "on and off",
         )
     row.enabled = enabled
+    return ChannelView.of(row)
+
+
+def set_free_to_air(session: Session, tvg_id: str, free: bool) -> ChannelView:
+    """Open a channel to everyone (unsigned URLs, no package), or close it again."""
+    row = session.scalar(select(Channel).where(Channel.tvg_id == tvg_id))
+    if row is None:
+        raise ChannelError("channel_not_found", f"no channel {tvg_id}")
+    row.free_to_air = free
     return ChannelView.of(row)
 
 

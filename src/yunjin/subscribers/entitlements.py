@@ -1,10 +1,11 @@
 """The one gate: may this household, on this device, play this, now?  (Pure.)
 
 Every playback route asks :func:`can_play`; no route reads subscriptions itself.
-Live and catch-up need a channel in a ``channels`` or ``ppv`` grant — except a live event's
-temporary channel while its story is published, which is public-service media (ADR 0025);
-a VOD title needs a ``vod`` grant naming it (or one of its categories) or a ``ppv`` grant
-naming it.
+Live and catch-up need a channel in a ``channels`` or ``ppv`` grant — except a channel open to
+everyone: a live event's temporary channel while its story is published, which is
+public-service media (ADR 0025), or one the operator opened as free-to-air (ADR 0029); catch-up
+needs that grant through the whole window it plays.  A VOD title needs a ``vod`` grant naming
+it (or one of its categories) or a ``ppv`` grant naming it.
 """
 
 from __future__ import annotations
@@ -76,14 +77,15 @@ class Viewer:
 
 @dataclass(frozen=True, slots=True)
 class ChannelTraits:
-    """A channel as the gate sees it.  ``public_event``: the temporary channel of a live
-    event whose story is published (``ChannelView.public_event``) — it plays, live and
-    catch-up, without a package; nothing else about the household or device is waived."""
+    """A channel as the gate sees it.  ``free``: open to everyone — a channel the operator
+    opened as free-to-air, or the temporary channel of a live event whose story is published
+    (``ChannelView.open_to_all``) — it plays, live and catch-up, without a package; nothing
+    else about the household or device is waived."""
 
     tvg_id: str
     uhd: bool = False
     min_age: int = 0
-    public_event: bool = False
+    free: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +95,12 @@ class LivePlay:
 
 @dataclass(frozen=True, slots=True)
 class CatchupPlay:
-    """Catch-up, time-shift or start-over of what was broadcast at ``broadcast_ms``."""
+    """Catch-up, time-shift or start-over of what was broadcast from ``broadcast_ms`` until
+    ``until_ms`` (a window up to live ends now; None: the moment ``broadcast_ms`` alone)."""
 
     channel: ChannelTraits
     broadcast_ms: int
+    until_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +149,14 @@ def _holds(rights: Rights, kinds: tuple[ProductKind, ...], channel: str | None, 
 
 def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Decision:
     """The gate.  Order of checks: account, channel right, catch-up, 4K, parental PIN;
-    for VOD: account, title right, parental PIN, then which renditions.  A published live
-    event's channel needs no channel or catch-up right (the account, 4K and PIN still hold)."""
+    for VOD: account, title right, parental PIN, then which renditions.  A channel open to
+    everyone needs no channel or catch-up right (the account, 4K and PIN still hold)."""
     if not rights.active:
         return Decision.no(Refusal.HOUSEHOLD_SUSPENDED)
     if isinstance(what, VodPlay):
         return _can_play_title(rights, viewer, what.title, at_ms)
     channel = what.channel
-    if not channel.public_event:
+    if not channel.free:
         refusal = _channel_right(rights, what, at_ms)
         if refusal is not None:
             return Decision.no(refusal)
@@ -167,18 +171,68 @@ def can_play(rights: Rights, viewer: Viewer, what: Playback, at_ms: int) -> Deci
 
 
 def _channel_right(rights: Rights, what: LivePlay | CatchupPlay, at_ms: int) -> Refusal | None:
-    """A channel (or pay-per-view) grant now; for catch-up, also at broadcast time, and the
-    catch-up right now."""
+    """A channel (or pay-per-view) grant now; for catch-up, also through the whole broadcast
+    window, and the catch-up right now."""
     channel = what.channel
     watching = (ProductKind.CHANNELS, ProductKind.PPV)
     if not _holds(rights, watching, channel.tvg_id, at_ms):
         return Refusal.NOT_SUBSCRIBED
     if isinstance(what, CatchupPlay):
-        if not _holds(rights, watching, channel.tvg_id, what.broadcast_ms):
+        until_ms = what.broadcast_ms if what.until_ms is None else min(what.until_ms, at_ms)
+        if not held_through(rights, watching, channel.tvg_id, what.broadcast_ms, until_ms):
             return Refusal.NOT_ENTITLED_AT_BROADCAST
         if not _holds(rights, (ProductKind.CATCHUP,), None, at_ms):
             return Refusal.NO_CATCHUP_RIGHT
     return None
+
+
+def held_through(
+    rights: Rights, kinds: tuple[ProductKind, ...], channel: str, from_ms: int, until_ms: int
+) -> bool:
+    """Whether grants of ``kinds`` naming ``channel`` cover every moment of
+    ``[from_ms, until_ms)`` between them (at least ``from_ms`` itself when the span is empty):
+    a window bought for its first minutes does not open the rest."""
+    covered_to = from_ms
+    needed = max(until_ms, from_ms + 1)
+    for start, end in _spans(rights, kinds, channel):
+        if start > covered_to:
+            break
+        if end is None:
+            return True
+        covered_to = max(covered_to, end)
+        if covered_to >= needed:
+            return True
+    return False
+
+
+def entitled_until(rights: Rights, channel: ChannelTraits, at_ms: int) -> int | None:
+    """When the right to watch ``channel`` that holds at ``at_ms`` runs out: the end of the
+    grants holding it then, joined end to end (None: until cancelled, or no package needed).
+    A signed URL lives no longer than this, so a pay-per-view window closes at the edge too."""
+    if channel.free:
+        return None
+    covered_to = at_ms
+    for start, end in _spans(rights, (ProductKind.CHANNELS, ProductKind.PPV), channel.tvg_id):
+        if start > covered_to:
+            break
+        if end is None:
+            return None
+        covered_to = max(covered_to, end)
+    return covered_to
+
+
+def _spans(
+    rights: Rights, kinds: tuple[ProductKind, ...], channel: str
+) -> list[tuple[int, int | None]]:
+    """The validity of the grants of ``kinds`` naming ``channel``, in order of start."""
+    return sorted(
+        (
+            (grant.valid_from_ms, grant.valid_to_ms)
+            for grant in rights.grants
+            if grant.kind in kinds and channel in grant.channels
+        ),
+        key=lambda span: span[0],
+    )
 
 
 def _can_play_title(rights: Rights, viewer: Viewer, title: TitleTraits, at_ms: int) -> Decision:

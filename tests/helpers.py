@@ -157,6 +157,13 @@ def decode(url: str, seconds: int | None = None) -> tuple[int, str]:
     return (int(frames[-1]) if frames else 0), result.stderr
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end on a thread of its own: the browser tests keep an event
+    loop running on the main thread for the whole session, where ``asyncio.run`` refuses."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class LoopThread:
     """An asyncio event loop on a thread of its own, so that a test holding the main thread
     (waiting with ``wait_for``, or driving a browser) can run a runtime's loops in process.
@@ -184,17 +191,23 @@ class LoopThread:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        # everything on the loop's own thread: the main thread may hold a running loop
+        ended = asyncio.run_coroutine_threadsafe(self._cancel_the_rest(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(30)
         assert not self._thread.is_alive(), "the test loop did not stop"
-        leftover = asyncio.all_tasks(self.loop)
-        for task in leftover:
-            task.cancel()
-        ended = self.loop.run_until_complete(self._gather(leftover)) if leftover else []
-        self.loop.run_until_complete(self.loop.shutdown_default_executor())
         self.loop.close()
         failed = [e for e in ended if not isinstance(e, asyncio.CancelledError)]
         assert not failed, f"tasks on the test loop did not end when cancelled: {failed}"
+
+    async def _cancel_the_rest(self) -> list[Any]:
+        current = asyncio.current_task()
+        leftover = {task for task in asyncio.all_tasks() if task is not current}
+        for task in leftover:
+            task.cancel()
+        ended = await self._gather(leftover) if leftover else []
+        await self.loop.shutdown_default_executor()
+        return ended
 
     @staticmethod
     async def _gather(tasks: set[asyncio.Task[Any]]) -> list[Any]:

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from tests.helpers import run_async
 from yunjin.periodic import Job, Period, run_every
 
 PERIOD = Period(every_s=2, backoff_max_s=30)
@@ -47,7 +48,7 @@ def _scripted(outcomes: str, clock: Clock, runs: list[float], *, coroutine: bool
 
 def _run(job: Job, clock: Clock, name: str = "retention") -> None:
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(run_every(name, job, PERIOD, sleep=clock.sleep))
+        run_async(run_every(name, job, PERIOD, sleep=clock.sleep))
 
 
 @pytest.mark.parametrize("coroutine", [False, True], ids=["sync", "async"])
@@ -95,7 +96,7 @@ def test_cancelling_while_the_job_works_ends_the_loop() -> None:
             await task
         return rounds
 
-    assert asyncio.run(scenario()) == 1
+    assert run_async(scenario()) == 1
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
@@ -104,7 +105,7 @@ def test_what_is_not_an_exception_still_ends_the_loop(error: type[BaseException]
         raise error()
 
     with pytest.raises(error):
-        asyncio.run(run_every("catalog", round_, PERIOD, sleep=Clock(stop_after=9).sleep))
+        run_async(run_every("catalog", round_, PERIOD, sleep=Clock(stop_after=9).sleep))
 
 
 def test_waits_never_overflow_nor_fall_below_the_period() -> None:

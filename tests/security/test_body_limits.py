@@ -8,7 +8,6 @@ anonymous POST leaves the server's resident memory within 20 MB of where it was.
 
 from __future__ import annotations
 
-import asyncio
 import select
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import Server
+from tests.helpers import run_async
 from yunjin.api.limits import (
     JSON_BYTES,
     LIBRARY_BYTES,
@@ -114,7 +114,7 @@ def run(app: Any, body: Any, headers: dict[str, str] | None = None) -> httpx.Res
         async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
             return await client.post("/api/v1/auth/login", content=body, headers=headers or {})
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def limited(echo: Echo) -> BodyLimit:
@@ -191,7 +191,7 @@ def test_a_console_form_over_its_cap_is_refused_before_it_is_read(app: Any) -> N
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
 
-    answer = asyncio.run(go())
+    answer = run_async(go())
     assert answer.status_code == 413
     assert answer.json()["error"]["code"] == "body_too_large"
 

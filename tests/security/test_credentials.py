@@ -11,7 +11,6 @@ the audit trail, and the newsroom's role grant.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -26,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.conftest import Server, yunjin
+from tests.helpers import run_async
 from tests.newsroom.test_console import Browser
 from yunjin.app import create_app
 from yunjin.config import load_settings
@@ -311,7 +311,7 @@ def call(
         async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
             return await client.request(method, path, headers=headers, **kwargs)
 
-    return asyncio.run(send())
+    return run_async(send())
 
 
 def _make_app(data: Path, database_url: str | None = None) -> FastAPI:

@@ -5,7 +5,6 @@ again when the guide or the lineup changes, or after a short time."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.helpers import run_async
 from yunjin.api.epg import SEARCH_MAX_RESULTS, export_cache
 from yunjin.app import create_app
 from yunjin.config import load_settings
@@ -30,7 +30,7 @@ def get(app: FastAPI, path: str, **params: Any) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://yunjin") as client:
             return await client.get(path, params=params)
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def programme(channel: str, title: str, start_s: int) -> Programme:

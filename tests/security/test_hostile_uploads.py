@@ -6,7 +6,6 @@ child that reads untrusted media is held by its limits and has no network.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from tests.helpers import run_async
 from tests.security.hostile_media import (
     HTML,
     SVG,
@@ -278,7 +278,7 @@ class Citizen:
                 }
                 return await c.post("/api/v1/tips", data=data, files=files, headers=headers)
 
-        return asyncio.run(go())
+        return run_async(go())
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +353,7 @@ def test_refused_uploads_count_against_the_address_before_the_body_is_read(
                 },
             )
 
-    limited = asyncio.run(go())
+    limited = run_async(go())
     assert limited.status_code == 429, limited.text
     error = limited.json()["error"]
     assert error["code"] == "newsroom_rate_limited"

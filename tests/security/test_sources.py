@@ -6,7 +6,6 @@ allows the network.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Server, free_port, yunjin
-from tests.helpers import wait_for
+from tests.helpers import run_async, wait_for
 from tests.newsroom.conftest import CHEAP, PASSWORD, Client, Newsroom
 from yunjin.app import create_app
 from yunjin.archive.registry import Archives
@@ -265,7 +264,7 @@ def test_the_recorder_never_starts_a_live_event_aimed_inside(tmp_path: Path) -> 
     async def go() -> None:
         await pool.reconcile([inside], time.time_ns() // 1_000_000)
 
-    asyncio.run(go())
+    run_async(go())
     assert pool.recorders == {}
     assert "public addresses" in pool.refused["event-7"]
     assert "127.0.0.1" in pool.refused["event-7"]

@@ -23,8 +23,8 @@ from yunjin.epg.generated import demo_guide
 from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import demo as newsroom_demo
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import (

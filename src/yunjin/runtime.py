@@ -23,10 +23,10 @@ from yunjin.delivery.encryption import ChannelKeys
 from yunjin.delivery.scopes import Reach
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
 from yunjin.live.source_networks import allowed_networks
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom.stories import publish_due
 from yunjin.periodic import Job, Period, run_every
 from yunjin.subscribers.accounts import load_rights

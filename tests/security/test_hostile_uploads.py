@@ -33,7 +33,7 @@ from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
 from yunjin.db.models import NewsroomTip, NewsroomTipAttempt, VodAsset
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import library_files, tip_media, tips
 from yunjin.newsroom.citizens import address_key
 from yunjin.newsroom.errors import NewsroomError

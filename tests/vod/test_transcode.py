@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import alive, children_of
 from tests.helpers import wait_for
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.ladder import Ladder, Rung, SegmentFormat, VideoCodec, choose_ladder
 from yunjin.vod.probe import MediaInfo, VideoRange, probe
 from yunjin.vod.transcode import (
@@ -314,7 +314,7 @@ WORKER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from yunjin.live.ffmpeg import ffmpeg_binary
+    from yunjin.media.ffmpeg import ffmpeg_binary
     from yunjin.vod.ladder import choose_ladder
     from yunjin.vod.probe import probe
     from yunjin.vod.transcode import transcode

@@ -16,9 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from yunjin.archive.store import ChannelArchive, PendingSegment
-from yunjin.live import ffmpeg
+from yunjin.live import segmenter
 from yunjin.live.process import spawn, terminate
 from yunjin.live.sources import Source
+from yunjin.media import ffmpeg
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ async def backfill_chunk(
         "-threads",
         "1",
         *ffmpeg.generated_encode_args(pattern, segment_seconds),
-        *ffmpeg.segment_output_args(folder, segment_seconds),
+        *segmenter.segment_output_args(folder, segment_seconds),
     ]
     process = await spawn(command, env={**os.environ, "TZ": timezone})
     try:
@@ -83,7 +84,7 @@ async def backfill_chunk(
         listed = [
             item
             for raw in (await process.stdout.read()).decode().splitlines()
-            if (item := ffmpeg.parse_list_line(raw)) is not None
+            if (item := segmenter.parse_list_line(raw)) is not None
         ]
         errors = (await process.stderr.read()).decode("utf-8", "replace").strip()
         if await process.wait() != 0 or not listed:

@@ -29,7 +29,7 @@ from yunjin.config import ConfigError, Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodAsset, VodJob
 from yunjin.i18n import both
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.assets import (
     AssetState,
     JobState,

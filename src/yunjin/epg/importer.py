@@ -28,10 +28,10 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import EpgChannelMap, EpgStaging, Programme
-from yunjin.epg.normalise import fold
 from yunjin.epg.reader import read_guide
 from yunjin.epg.stored import PROGRAMME_COLUMNS, TEXT_COLUMNS, ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel
+from yunjin.folding import fold
 from yunjin.live.channels import ChannelView
 
 BATCH = 5000

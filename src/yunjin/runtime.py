@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
 
+from yunjin.archive.encryption import ChannelKeys
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
 from yunjin.credentials.guard import CredentialGuard
 from yunjin.credentials.store import throttle_store
 from yunjin.db.engine import Database
 from yunjin.db.models import Household, Product
-from yunjin.delivery.encryption import ChannelKeys
 from yunjin.delivery.scopes import Reach
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels

@@ -10,6 +10,7 @@ never reaches ``delivery``, directly or through another area.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -106,3 +107,9 @@ def test_vod_reads_neither_live_nor_the_guide() -> None:
     assert not {"live", "epg"} & area_graph()["vod"], importers("vod", "live") + importers(
         "vod", "epg"
     )
+
+
+def test_the_launcher_needs_only_the_standard_library() -> None:
+    """``media/launch.py`` runs under ``python -I -S``: no site packages, no Yunjin."""
+    tops = {name.split(".")[0] for name in _imported(PACKAGE / "media" / "launch.py")}
+    assert tops <= set(sys.stdlib_module_names) | {"__future__"}, tops

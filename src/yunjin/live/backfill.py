@@ -17,9 +17,9 @@ from pathlib import Path
 
 from yunjin.archive.store import ChannelArchive, PendingSegment
 from yunjin.live import segmenter
-from yunjin.live.process import spawn, terminate
 from yunjin.live.sources import Source
 from yunjin.media import ffmpeg
+from yunjin.media.process import piped, spawn, terminate
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,12 @@ async def backfill_chunk(
     ]
     process = await spawn(command, env={**os.environ, "TZ": timezone})
     try:
-        assert process.stdout is not None
-        assert process.stderr is not None
         listed = [
             item
-            for raw in (await process.stdout.read()).decode().splitlines()
+            for raw in (await piped(process.stdout).read()).decode().splitlines()
             if (item := segmenter.parse_list_line(raw)) is not None
         ]
-        errors = (await process.stderr.read()).decode("utf-8", "replace").strip()
+        errors = (await piped(process.stderr).read()).decode("utf-8", "replace").strip()
         if await process.wait() != 0 or not listed:
             raise BackfillError(f"ffmpeg failed to render the backfill: {errors[-500:]}")
     finally:

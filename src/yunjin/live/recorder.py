@@ -21,9 +21,9 @@ from pathlib import Path
 
 from yunjin.archive.store import ChannelArchive, PendingSegment
 from yunjin.live import segmenter
-from yunjin.live.process import spawn, terminate
 from yunjin.live.sources import Source, redact_text
 from yunjin.media.ffmpeg import tone_clip
+from yunjin.media.process import piped, spawn, terminate
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +162,9 @@ class ChannelRecorder:
         self._process = process
         self.status.pid = process.pid
         run = _Run(self, folder)
-        assert process.stdout is not None
-        assert process.stderr is not None
         readers = [
-            asyncio.create_task(run.read_segments(process.stdout)),
-            asyncio.create_task(self._read_stderr(process.stderr)),
+            asyncio.create_task(run.read_segments(piped(process.stdout))),
+            asyncio.create_task(self._read_stderr(piped(process.stderr))),
             asyncio.create_task(self._watch_stall(run)),
         ]
         await process.wait()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from yunjin.media.process import run
 
 TONE_SAMPLE_RATE = 48_000
 # 375 AAC frames of 1024 samples at 48 kHz: exactly 8 s, so any whole-hertz tone loops cleanly.
@@ -65,7 +66,7 @@ def tone_clip(cache_dir: Path, hertz: int, binary: str) -> Path:
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part.aac")
-    result = subprocess.run(
+    result = run(
         [
             binary,
             "-hide_banner",
@@ -83,13 +84,11 @@ def tone_clip(cache_dir: Path, hertz: int, binary: str) -> Path:
             "-b:a",
             "64k",
             str(partial),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        ]
     )
     if result.returncode != 0:
-        raise FfmpegError(f"could not make a tone: {result.stderr.strip()}")
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise FfmpegError(f"could not make a tone: {detail}")
     partial.replace(path)
     return path
 

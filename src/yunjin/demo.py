@@ -74,7 +74,7 @@ def ensure_demo_channels(runtime: Runtime) -> None:
 
 
 DEMO_ACCOUNT = "demo001"
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - the demo household's login, printed for all to use
 DEMO_MAC = "00:11:22:33:44:55"
 DEMO_SERIAL = "YJ-DEMO-0001"
 

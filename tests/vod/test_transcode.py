@@ -282,10 +282,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs (needs root and a kernel that allows the mount; skipped otherwise)."""
     folder = tmp_path / "small"
     folder.mkdir()
-    if shutil.which("mount") is None:
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if mount is None or umount is None:
         pytest.skip("no mount command")
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "yunjin-test", str(folder)],
+        [mount, "-t", "tmpfs", "-o", "size=2m", "yunjin-test", str(folder)],
         capture_output=True,
         text=True,
         check=False,
@@ -295,7 +296,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
+        subprocess.run([umount, "-l", str(folder)], check=False)
 
 
 def test_a_full_disk_is_reported_and_the_work_folder_freed(

@@ -253,7 +253,7 @@ class _Frames:
         if len(frames) - begin < size:
             return None
         with memoryview(frames) as view, view[begin : begin + size] as body:
-            frame = marshal.loads(body)
+            frame = marshal.loads(body)  # noqa: S302 - our own worker's frames (module doc)
         worker.taken = begin + size
         if worker.taken > PIPE_BYTES:
             del frames[: worker.taken]
@@ -300,7 +300,7 @@ class _Feeder(threading.Thread):
             self._feed()
         except BrokenPipeError:
             pass  # a worker stopped first: it says why, or the reader stopped it
-        except Exception as error:  # re-raised in the reading thread by raise_failure
+        except Exception as error:  # noqa: BLE001 - re-raised in the reading thread (raise_failure)
             self.failure = error
         finally:
             for worker in self._workers:

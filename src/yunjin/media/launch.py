@@ -127,7 +127,7 @@ def main(argv: list[str]) -> None:
         isolate_network(libc)
     die_with(libc, numbers["--parent"])
     try:
-        os.execv(program[0], program)  # an absolute path: no search of PATH
+        os.execv(program[0], program)  # noqa: S606 - what a launcher is for; an absolute path
     except OSError as error:
         print(f"launch: cannot run {program[0]}: {error.strerror}", file=sys.stderr)
         sys.exit(CANNOT_RUN)

@@ -81,7 +81,7 @@ def popen(
     env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start a child; the caller waits for it in this thread (or :func:`stop`s it)."""
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - an argument list, no shell: the launcher, then argv
         launch_command(argv, confinement),
         stdin=stdin,
         stdout=stdout,
@@ -105,7 +105,7 @@ def run(
     As :func:`subprocess.run`: killed and reaped on ``timeout`` (``TimeoutExpired``) or on
     any exception while waiting; ``check`` raises ``CalledProcessError`` on a failure.
     """
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - an argument list, no shell: the launcher, then argv
         launch_command(argv, confinement),
         stdin=subprocess.DEVNULL,
         capture_output=capture,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -66,7 +67,7 @@ def run_one(name: str) -> BenchResult:
         result = BENCHMARKS[name]()
     except (BenchError, OSError, subprocess.SubprocessError) as error:
         result = BenchResult(name, TITLES[name], skipped=f"{type(error).__name__}: {error}")
-    except Exception as error:  # a bug: report it and go on with the other benchmarks
+    except Exception as error:  # noqa: BLE001 - a bug: reported, the other benchmarks still run
         traceback.print_exc()
         result = BenchResult(name, TITLES[name], skipped=f"failed: {type(error).__name__}: {error}")
     result.seconds = time.monotonic() - began
@@ -139,12 +140,15 @@ def write_json(results: list[BenchResult], started: datetime, path: Path) -> Non
 
 
 def _git_revision() -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+            [git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [git, "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             check=True,

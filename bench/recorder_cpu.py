@@ -44,8 +44,8 @@ from bench.procs import (
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
 from yunjin.live.channels import ChannelSpec, add_channel
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 NAME = "recorder_cpu"
 TITLE = "CPU per recorded channel: Yunjin vs bare ffmpeg"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.common import CACHE_DIR, BenchResult, median, ratio
 from bench.procs import CLOCK_TICKS, BenchError, SystemTimes
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.ladder import choose_ladder
 from yunjin.vod.probe import probe
 from yunjin.vod.transcode import transcode

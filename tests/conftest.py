@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.helpers import wait_for
@@ -195,11 +196,9 @@ def alive(pid: int) -> bool:
 
 def postgres_available() -> bool:
     try:
-        import psycopg
-
         with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
             return True
-    except Exception:
+    except psycopg.Error:  # OperationalError: no server there, or it turned us away
         return False
 
 

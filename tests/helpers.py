@@ -21,8 +21,8 @@ from yunjin.archive.segment import Segment
 from yunjin.archive.store import ChannelArchive
 from yunjin.delivery.scopes import ChannelScope
 from yunjin.live.backfill import backfill_chunk
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 T = TypeVar("T")
 T0_MS = 1_794_999_600_000  # 2026-11-18T11:00:00Z
@@ -128,7 +128,7 @@ def decode(url: str, seconds: int | None = None) -> tuple[int, str]:
     does (ffmpeg would otherwise join three segments from the end, past the time limit);
     a closed one is read to its end.
     """
-    from yunjin.live.ffmpeg import ffmpeg_binary
+    from yunjin.media.ffmpeg import ffmpeg_binary
 
     limit = ["-t", str(seconds)] if seconds else []
     start = ["-live_start_index", "0"] if seconds else []

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Server, free_port, yunjin
 from tests.helpers import decode, wait_for
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 

@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import Server, yunjin
 from tests.helpers import decode, live_now, window_of
+from yunjin.archive.encryption import ChannelKeys, decrypt_segment, hour_of_key
 from yunjin.archive.playlist import key_file_name
 from yunjin.archive.segment import parse_segment_name
-from yunjin.delivery.encryption import ChannelKeys, decrypt_segment, hour_of_key
 from yunjin.delivery.tokens import sign
 
 TOKEN_SECRET = "enc-token-secret"

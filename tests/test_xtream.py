@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server, yunjin
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 

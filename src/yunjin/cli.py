@@ -984,12 +984,14 @@ def vod_ingest(
                 errors.print(f"[red]{path.name}[/]: {_refusal(error)}")
                 refused += 1
                 continue
-            assert asset.job is not None
-            jobs.append(asset.job.id)
             where = f" S{asset.season}E{asset.episode}" if asset.episode else ""
+            job = ""
+            if asset.job is not None:  # ingest_file queues one with every asset
+                jobs.append(asset.job.id)
+                job = f", job / 任务 {asset.job.id}"
             console.print(
                 f"{path.name} → asset / 媒资 {asset.code} ({asset.title}{where}), "
-                f"{asset.width}x{asset.height}, {asset.duration_s:.1f} s, job / 任务 {asset.job.id}"
+                f"{asset.width}x{asset.height}, {asset.duration_s:.1f} s{job}"
             )
         if wait and jobs:
             refused += _wait_for_jobs(db, jobs)

@@ -160,7 +160,8 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        everywhere = self.host in ("0.0.0.0", "::")  # noqa: S104 - a comparison; binds nothing
+        host = "127.0.0.1" if everywhere else self.host
         return f"http://{host}:{self.port}"
 
     @property

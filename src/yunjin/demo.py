@@ -23,8 +23,8 @@ from yunjin.epg.generated import demo_guide
 from yunjin.epg.importer import import_guide
 from yunjin.live.backfill import backfill_chunk
 from yunjin.live.channels import ChannelError, ChannelSpec, add_channel, get_channel
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.sources import parse_source
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import demo as newsroom_demo
 from yunjin.runtime import Runtime
 from yunjin.subscribers.accounts import (
@@ -74,7 +74,7 @@ def ensure_demo_channels(runtime: Runtime) -> None:
 
 
 DEMO_ACCOUNT = "demo001"
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - the demo household's login, printed for all to use
 DEMO_MAC = "00:11:22:33:44:55"
 DEMO_SERIAL = "YJ-DEMO-0001"
 

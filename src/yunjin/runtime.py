@@ -13,20 +13,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
 
+from yunjin.archive.encryption import ChannelKeys
 from yunjin.archive.registry import Archives
 from yunjin.config import ConfigError, Settings
 from yunjin.credentials.guard import CredentialGuard
 from yunjin.credentials.store import throttle_store
 from yunjin.db.engine import Database
 from yunjin.db.models import Household, Product
-from yunjin.delivery.encryption import ChannelKeys
 from yunjin.delivery.scopes import Reach
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
-from yunjin.live.ffmpeg import ffmpeg_binary
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
 from yunjin.live.source_networks import allowed_networks
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom.stories import publish_due
 from yunjin.periodic import Job, Period, run_every
 from yunjin.subscribers.accounts import load_rights

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from redis.exceptions import RedisError
 
 from tests.conftest import POSTGRES_URL, postgres_available
 from yunjin.credentials.guard import Attempt, CredentialGuard, LoginRefused, Realm
@@ -39,7 +40,7 @@ def _redis() -> RedisThrottle:
     store = RedisThrottle(REDIS_URL, prefix=f"yunjin-test:{uuid.uuid4().hex}:")
     try:
         store.read(["probe"])
-    except Exception as error:
+    except RedisError as error:  # ConnectionError and the rest
         if os.environ.get("CI") == "true":
             pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI requires it): {error}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")

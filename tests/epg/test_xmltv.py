@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import (
     ParseIssues,
     XmltvChannel,
@@ -45,11 +44,6 @@ def test_times_as_written_are_stored_utc(text: str, expected: int) -> None:
 def test_bad_times(text: str) -> None:
     with pytest.raises(ValueError, match="time"):
         parse_time(text)
-
-
-def test_names_fold_as_operators_write_them() -> None:
-    assert fold("CCTV-1") == fold("cctv1") == fold("ＣＣＴＶ１") == fold("CCTV 1")
-    assert fold("四川卫视") == fold("四川衛視")
 
 
 def _read(document: bytes) -> tuple[list[object], ParseIssues]:

@@ -23,7 +23,7 @@ from yunjin.db.models import (
     NewsroomTip,
     VodAsset,
 )
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import demo
 from yunjin.newsroom.staff import login
 from yunjin.newsroom.zones import zone_page

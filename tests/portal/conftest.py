@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import Server, yunjin
 from tests.helpers import plant_archive, wait_for
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 SMALL = "testsrc:?size=320x180&rate=25&kbps=200"
 MAC = "00:11:22:CC:DD:01"

@@ -24,7 +24,7 @@ from tests.portal.conftest import WAIT_MS
 from tests.portal.test_tv import _phone, _playing, _press
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import demo
 from yunjin.vod.demo import Clip, make_clip
 

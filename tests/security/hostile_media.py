@@ -8,7 +8,7 @@ import subprocess
 import zlib
 from pathlib import Path
 
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 
 
 def local_segments(folder: Path, seconds: int = 12) -> list[Path]:

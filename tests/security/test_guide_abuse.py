@@ -20,7 +20,7 @@ from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.models import Programme
 from yunjin.epg.export_cache import ExportCache
-from yunjin.epg.normalise import fold
+from yunjin.folding import fold
 from yunjin.live.channels import ChannelSpec, add_channel
 
 

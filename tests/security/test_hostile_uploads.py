@@ -33,7 +33,8 @@ from yunjin.app import create_app
 from yunjin.config import load_settings
 from yunjin.db.engine import Database
 from yunjin.db.models import NewsroomTip, NewsroomTipAttempt, VodAsset
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media import process
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom import library_files, tip_media, tips
 from yunjin.newsroom.citizens import address_key
 from yunjin.newsroom.errors import NewsroomError
@@ -41,7 +42,7 @@ from yunjin.newsroom.tenants import add_tenant
 from yunjin.vod import sandbox
 from yunjin.vod.assets import IngestError, IngestTarget, ingest_file
 from yunjin.vod.probe import ProbeError
-from yunjin.vod.sandbox import Demuxer, Limits, confined, inspect_video, sniff
+from yunjin.vod.sandbox import Demuxer, Limits, inspect_video, sniff
 
 JINJIANG = "510104"
 LIMITS = Limits(memory_mb=1024, cpu_s=30, file_mb=0, wall_s=60)
@@ -155,8 +156,11 @@ def test_an_editors_ingest_never_transcodes_the_archive(
 
 
 def run_confined(code: str, limits: Limits) -> subprocess.CompletedProcess[str]:
-    argv = confined([sys.executable, "-I", "-S", "-c", code], limits)
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    argv = [sys.executable, "-I", "-S", "-c", code]
+    ran = process.run(argv, confinement=limits.confinement, timeout=60)
+    return subprocess.CompletedProcess(
+        ran.args, ran.returncode, ran.stdout.decode(), ran.stderr.decode()
+    )
 
 
 def test_the_child_runs_out_of_memory_at_its_limit() -> None:

@@ -112,7 +112,7 @@ def test_no_secret_survives_redaction(secret: str, shape: int) -> None:
         ("169.254.169.254", "link_local"),  # cloud metadata
         ("fe80::1", "link_local"),
         ("239.1.1.1", "multicast"),
-        ("0.0.0.0", "unspecified"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address to refuse, not to bind
         ("10.0.0.5", "private"),
         ("192.168.1.1", "private"),
         ("fd00::1", "private"),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from yunjin.subscribers.entitlements import (
     CatchupPlay,
     ChannelTraits,
+    Decision,
     Grant,
     LivePlay,
     ProductKind,
@@ -214,3 +215,12 @@ def test_no_title_plays_without_a_title_right(
         assert any(g.kind is ProductKind.UHD and g.covers(at_ms) for g in grants)
     if decision.allowed and title.uhd and uhd and UHD in grants:
         assert decision.uhd  # and nothing else holds it back
+
+
+def test_a_decision_is_allowed_or_says_why_not() -> None:
+    """Routes test ``refusal is not None`` to refuse: no decision may be neither."""
+    assert Decision.no(Refusal.NOT_SUBSCRIBED).refusal is Refusal.NOT_SUBSCRIBED
+    with pytest.raises(ValueError, match="allowed or has a refusal"):
+        Decision(False)
+    with pytest.raises(ValueError, match="allowed or has a refusal"):
+        Decision(True, Refusal.NOT_SUBSCRIBED)

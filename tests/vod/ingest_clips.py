@@ -12,7 +12,7 @@ import pytest
 
 from yunjin.config import Settings, load_settings
 from yunjin.db.engine import Database
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.catalog import TitleDraft, TitleKind, add_episode, add_season, add_title
 
 REDIS_URL = os.environ.get("YUNJIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from yunjin.config import Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodAsset, VodEpisode, VodSeason, VodTitle
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.assets import AssetState
 from yunjin.vod.ladder import choose_ladder
 from yunjin.vod.probe import probe

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.probe import MediaInfo, ProbeError, VideoRange, probe
 
 CLIP_S = 3

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import alive, children_of
 from tests.helpers import wait_for
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.ladder import Ladder, Rung, SegmentFormat, VideoCodec, choose_ladder
 from yunjin.vod.probe import MediaInfo, VideoRange, probe
 from yunjin.vod.transcode import (
@@ -282,10 +282,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs (needs root and a kernel that allows the mount; skipped otherwise)."""
     folder = tmp_path / "small"
     folder.mkdir()
-    if shutil.which("mount") is None:
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if mount is None or umount is None:
         pytest.skip("no mount command")
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "yunjin-test", str(folder)],
+        [mount, "-t", "tmpfs", "-o", "size=2m", "yunjin-test", str(folder)],
         capture_output=True,
         text=True,
         check=False,
@@ -295,7 +296,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
+        subprocess.run([umount, "-l", str(folder)], check=False)
 
 
 def test_a_full_disk_is_reported_and_the_work_folder_freed(
@@ -314,7 +315,7 @@ WORKER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from yunjin.live.ffmpeg import ffmpeg_binary
+    from yunjin.media.ffmpeg import ffmpeg_binary
     from yunjin.vod.ladder import choose_ladder
     from yunjin.vod.probe import probe
     from yunjin.vod.transcode import transcode

@@ -18,8 +18,8 @@ from yunjin.api.errors import ApiError
 from yunjin.db.models import Programme
 from yunjin.epg.export_cache import Export, ExportCache
 from yunjin.epg.guide import GuideEntry, entry_json, now_next, programmes_between, schedule, search
-from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import XmltvChannel, write_xmltv
+from yunjin.folding import fold
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
 from yunjin.runtime import Runtime
 

@@ -59,7 +59,8 @@ def error_body(
 
 
 async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ApiError)
+    if not isinstance(error, ApiError):  # what it is registered for
+        raise error
     return JSONResponse(
         error_body(request, error.code, error.extra, message_code=error.message, **error.values),
         status_code=error.status,
@@ -68,13 +69,15 @@ async def api_error_handler(request: Request, error: Exception) -> JSONResponse:
 
 
 async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+    if not isinstance(error, RequestValidationError):  # what it is registered for
+        raise error
     detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
     return JSONResponse(error_body(request, "invalid_request", detail=detail), status_code=400)
 
 
 async def http_error_handler(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+    if not isinstance(error, StarletteHTTPException):  # what it is registered for
+        raise error
     if error.status_code == 404:
         return JSONResponse(error_body(request, "not_found"), status_code=404)
     return JSONResponse(

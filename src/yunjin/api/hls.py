@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, Response
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.archive.encryption import hour_of_key
 from yunjin.archive.playlist import PLAYLIST_CONTENT_TYPE, PlaylistType
 from yunjin.archive.requests import (
     BadRequest,
@@ -34,7 +35,6 @@ from yunjin.archive.windows import (
     render_window,
     start_over_window,
 )
-from yunjin.delivery.encryption import hour_of_key
 from yunjin.delivery.scopes import ChannelScope
 from yunjin.interop.catchup import catchup_from_query
 

@@ -208,8 +208,7 @@ def play(
     asked = asked_for(runtime, channel, body, now_ms)
     rights = runtime.rights(who.household_id)
     decision = can_play(rights, viewer_of(runtime, who, body.pin), asked.playback, now_ms)
-    if not decision.allowed:
-        assert decision.refusal is not None
+    if decision.refusal is not None:  # refused
         extra = (
             {"offers": _offers(runtime, channel.tvg_id)}
             if decision.refusal is Refusal.NOT_SUBSCRIBED

@@ -146,7 +146,8 @@ def checked_scope(
     """What a verified channel URL opens (its scope is signed with the token)."""
     check_token(request, token, expires, f"{scope}/{channel}", lease)
     parsed = ChannelScope.parse(scope)
-    assert parsed is not None  # verify() refuses a URL whose scope does not parse
+    if parsed is None:  # verify() refuses such a URL already: refused as it would be
+        raise ApiError(403, "token_forged")
     return parsed
 
 
@@ -214,8 +215,7 @@ def renew_lease(runtime: Runtime, lease: str, channel: str, scope: ChannelScope)
         scoped_play(found.traits, scope, now_ms),
         now_ms,
     )
-    if not still.allowed:
-        assert still.refusal is not None
+    if still.refusal is not None:  # refused
         runtime.leases.release(household, device_text)
         raise ApiError(403, still.refusal.value, {"channel": channel})
     if not runtime.leases.renew(household, device_text):

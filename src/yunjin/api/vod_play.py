@@ -75,8 +75,7 @@ def play_vod(
     viewer = viewer_of(runtime, who, body.pin)
     now_ms = time.time_ns() // 1_000_000
     decision = can_play(runtime.rights(who.household_id), viewer, VodPlay(found.traits), now_ms)
-    if not decision.allowed:
-        assert decision.refusal is not None
+    if decision.refusal is not None:  # refused
         extra = (
             {"offers": _offers(runtime, found.traits.code)}
             if decision.refusal is Refusal.NOT_SUBSCRIBED

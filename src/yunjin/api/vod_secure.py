@@ -154,8 +154,7 @@ def renew_vod_lease(runtime: Runtime, lease: str, vod: VodScope, rung: str | Non
         VodPlay(found.traits),
         time.time_ns() // 1_000_000,
     )
-    if not still.allowed:
-        assert still.refusal is not None
+    if still.refusal is not None:  # refused
         runtime.leases.release(household, holder)
         raise ApiError(
             403,

@@ -280,8 +280,7 @@ def _stream(
     household = login.household_id
     rights = runtime.rights(household)
     decision = can_play(rights, Viewer(0, uhd=False), playback, now_ms)
-    if not decision.allowed:
-        assert decision.refusal is not None
+    if decision.refusal is not None:  # refused
         raise ApiError(403, decision.refusal.value, {"channel": channel.tvg_id})
     address = client_address(request)
     if extension == "m3u8":  # one place per channel and address: a player's reloads share it

@@ -107,8 +107,7 @@ def _entitled(runtime: Runtime, login: XtreamLogin, holder: str, found: Playable
         VodPlay(found.traits),
         time.time_ns() // 1_000_000,
     )
-    if not decision.allowed:
-        assert decision.refusal is not None
+    if decision.refusal is not None:  # refused
         raise ApiError(
             403,
             decision.refusal.value,

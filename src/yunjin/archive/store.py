@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from yunjin.archive.encryption import ChannelKeys, encrypt_segment
 from yunjin.archive.index import ArchiveIndex, IndexOrderError
 from yunjin.archive.segment import (
     DAY_BUCKET,
@@ -32,7 +33,6 @@ from yunjin.archive.segment import (
     hour_start_ms,
     parse_segment_name,
 )
-from yunjin.delivery.encryption import ChannelKeys, encrypt_segment
 
 log = logging.getLogger(__name__)
 

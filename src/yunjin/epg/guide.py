@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from yunjin.archive.index import ArchiveIndex
 from yunjin.db.models import Programme
-from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import XmltvProgramme
+from yunjin.folding import fold
 
 # A programme counts as recorded when the archive starts no later than this after it.
 ARCHIVE_START_SLACK_MS = 60_000

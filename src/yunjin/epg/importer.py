@@ -28,10 +28,10 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from yunjin.db.models import EpgChannelMap, EpgStaging, Programme
-from yunjin.epg.normalise import fold
 from yunjin.epg.reader import read_guide
 from yunjin.epg.stored import PROGRAMME_COLUMNS, TEXT_COLUMNS, ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel
+from yunjin.folding import fold
 from yunjin.live.channels import ChannelView
 
 BATCH = 5000
@@ -131,61 +131,93 @@ def import_guide(
         row.xmltv_id: row.channel_id
         for row in session.execute(select(EpgChannelMap.xmltv_id, EpgChannelMap.channel_id))
     }
-    matcher = ChannelMatcher(channels, mapping)
-    import_id = uuid.uuid4().hex
-    resolved: dict[str, str | None] = {}
-    current: str | None = None
-    run = _Run()  # the programmes of ``current`` read so far
-    written: dict[str, tuple[int, int]] = {}  # channel -> window this import replaced
-    late: set[str] = set()  # channels that came back after their run was written
-    staged: list[dict[str, Any]] = []
+    into = _Import(session, report, ChannelMatcher(channels, mapping))
     with read_guide(stream, report.issues) as entries:
         for entry in entries:
             if isinstance(entry, XmltvChannel):
-                report.guide_channels += 1
-                target = matcher.match(entry.id, entry.names)
-                resolved[entry.id] = target
-                if target is None:
-                    report.unmatched[entry.id] = entry.names[0] if entry.names else ""
-                else:
-                    report.matched[entry.id] = target
-                continue
-            report.programmes_read += len(entry)
-            if progress is not None:
-                progress()
-            first = 0
-            for guide_id, count in entry.runs:
-                last = first + count
-                if guide_id not in resolved:
-                    resolved[guide_id] = matcher.match(guide_id)
-                    if resolved[guide_id] is None:
-                        report.unmatched.setdefault(guide_id, "")
-                target = resolved[guide_id]
-                if target is None:
-                    report.programmes_of_unmatched_channels += count
-                elif target == current:
-                    run.add(entry, first, last)
-                elif target in written:
-                    late.add(target)  # an ungrouped guide: merge at the end
-                    staged.extend(_staged(import_id, target, entry, first, last))
-                    if len(staged) >= BATCH:
-                        session.execute(insert(STAGING), staged)
-                        staged.clear()
-                else:
-                    if current is not None:
-                        written[current] = _replace(session, current, run, report)
-                    current, run = target, _Run()
-                    run.add(entry, first, last)
-                first = last
-    if current is not None:
-        written[current] = _replace(session, current, run, report)
-    if staged:
-        session.execute(insert(STAGING), staged)
-    for channel_id in sorted(late):
-        _merge_late(session, import_id, channel_id, written[channel_id], report)
-    session.execute(delete(EpgStaging).where(EpgStaging.import_id == import_id))
+                into.channel(entry)
+            else:
+                report.programmes_read += len(entry)
+                if progress is not None:
+                    progress()
+                into.programmes(entry)
+    into.finish()
     report.seconds = time.monotonic() - started
     return report
+
+
+class _Import:
+    """What one import has read and written: whose each guide channel is, the run of
+    programmes being read, the windows written, and what comes late (an ungrouped guide)."""
+
+    def __init__(self, session: Session, report: ImportReport, matcher: ChannelMatcher) -> None:
+        self.session = session
+        self.report = report
+        self.matcher = matcher
+        self.import_id = uuid.uuid4().hex
+        self.resolved: dict[str, str | None] = {}
+        self.current: str | None = None
+        self.run = _Run()  # the programmes of ``current`` read so far
+        self.written: dict[str, tuple[int, int]] = {}  # channel -> window this import replaced
+        self.late: set[str] = set()  # channels that came back after their run was written
+        self.staged: list[dict[str, Any]] = []
+
+    def channel(self, entry: XmltvChannel) -> None:
+        report = self.report
+        report.guide_channels += 1
+        target = self.matcher.match(entry.id, entry.names)
+        self.resolved[entry.id] = target
+        if target is None:
+            report.unmatched[entry.id] = entry.names[0] if entry.names else ""
+        else:
+            report.matched[entry.id] = target
+
+    def programmes(self, entry: ProgrammeBatch) -> None:
+        first = 0
+        for guide_id, count in entry.runs:
+            last = first + count
+            target = self._target(guide_id)
+            if target is None:
+                self.report.programmes_of_unmatched_channels += count
+            else:
+                self._take(target, entry, first, last)
+            first = last
+
+    def _target(self, guide_id: str) -> str | None:
+        """Our channel of a guide channel; one the guide never described is matched by id."""
+        if guide_id not in self.resolved:
+            self.resolved[guide_id] = self.matcher.match(guide_id)
+            if self.resolved[guide_id] is None:
+                self.report.unmatched.setdefault(guide_id, "")
+        return self.resolved[guide_id]
+
+    def _take(self, target: str, entry: ProgrammeBatch, first: int, last: int) -> None:
+        if target == self.current:
+            self.run.add(entry, first, last)
+        elif target in self.written:
+            self.late.add(target)  # an ungrouped guide: merge at the end
+            self.staged.extend(_staged(self.import_id, target, entry, first, last))
+            if len(self.staged) >= BATCH:
+                self.session.execute(insert(STAGING), self.staged)
+                self.staged.clear()
+        else:
+            self._write_current()
+            self.current, self.run = target, _Run()
+            self.run.add(entry, first, last)
+
+    def _write_current(self) -> None:
+        if self.current is not None:
+            self.written[self.current] = _replace(self.session, self.current, self.run, self.report)
+
+    def finish(self) -> None:
+        self._write_current()
+        if self.staged:
+            self.session.execute(insert(STAGING), self.staged)
+        for channel_id in sorted(self.late):
+            _merge_late(
+                self.session, self.import_id, channel_id, self.written[channel_id], self.report
+            )
+        self.session.execute(delete(EpgStaging).where(EpgStaging.import_id == self.import_id))
 
 
 class _Run:
@@ -330,10 +362,11 @@ def _programmes_sql(paramstyle: str) -> _ProgrammesSql:
     table = PROGRAMMES.name
     columns = ", ".join(PROGRAMME_COLUMNS)
     markers = ", ".join(marker for _ in PROGRAMME_COLUMNS)
+    # only our own table, columns and placeholders are formatted in; the values are bound
     return _ProgrammesSql(
         delete=(
-            f"DELETE FROM {table} "
+            f"DELETE FROM {table} "  # noqa: S608 - no value in it (above)
             f"WHERE channel_id = {marker} AND start_ms < {marker} AND stop_ms > {marker}"
         ),
-        insert=f"INSERT INTO {table} ({columns}) VALUES ({markers})",
+        insert=f"INSERT INTO {table} ({columns}) VALUES ({markers})",  # noqa: S608 - no value
     )

@@ -13,11 +13,7 @@ interpreter, and frames are never stored.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import marshal
-import os
-import signal
 import struct
 import sys
 from collections.abc import Iterable, Iterator
@@ -32,11 +28,9 @@ LENGTH = struct.Struct("<I")  # before each piece and each frame
 CHANNELS, PROGRAMMES, DONE, FAILED = range(4)
 _COLUMNS = 2 + len(TEXT_COLUMNS)  # start, stop, texts
 SEPARATOR = "\x00"  # between the texts of a column: XML 1.0 text never holds U+0000
-_PR_SET_PDEATHSIG = 1
 
 
 def main() -> None:  # pragma: no cover - runs in the child process
-    _die_with_parent(int(sys.argv[1]))
     source, out = sys.stdin.buffer, sys.stdout.buffer
     while (document := _Document.first_piece(source)) is not None:
         issues = ParseIssues()
@@ -149,15 +143,6 @@ def write_frame(out: IO[bytes], frame: tuple[Any, ...]) -> None:
     body = marshal.dumps(frame)
     out.write(LENGTH.pack(len(body)))
     out.write(body)
-
-
-def _die_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in the child process
-    """Ask Linux to kill this process when its parent dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before we asked
-        os._exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,8 +13,8 @@ entries already handed out are skipped: a broken document then fails with the er
 parser gives for it, and a document whose cuts were wrong (a ``<programme`` tag inside a
 long comment or nested deeper) is read correctly, only more slowly. A read error of the
 stream is re-raised as it was; any other death of a worker raises ``GuideReaderError`` with
-its last stderr line. Workers die with this process (``PR_SET_PDEATHSIG``, and their pipes
-close); leaving ``read_guide`` kills and reaps them.
+its last stderr line. Workers die with this process (``media.process`` starts them, and their
+pipes close); leaving ``read_guide`` kills and reaps them.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from yunjin.epg.parse_worker import CHANNELS, DONE, LENGTH, PROGRAMMES, text_col
 from yunjin.epg.split import TAIL, document_head, next_cut
 from yunjin.epg.stored import ProgrammeBatch
 from yunjin.epg.xmltv import ParseIssues, XmltvChannel, XmltvError
+from yunjin.media.process import popen
 
 WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 PIECE = 4 << 20  # bytes of a document a worker parses at a time, at least
@@ -190,8 +191,8 @@ class _Worker:
     @classmethod
     def start(cls) -> _Worker:
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's, closed by close()
-        process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(os.getpid())],
+        process = popen(
+            [sys.executable, "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -252,7 +253,7 @@ class _Frames:
         if len(frames) - begin < size:
             return None
         with memoryview(frames) as view, view[begin : begin + size] as body:
-            frame = marshal.loads(body)
+            frame = marshal.loads(body)  # noqa: S302 - our own worker's frames (module doc)
         worker.taken = begin + size
         if worker.taken > PIPE_BYTES:
             del frames[: worker.taken]
@@ -299,7 +300,7 @@ class _Feeder(threading.Thread):
             self._feed()
         except BrokenPipeError:
             pass  # a worker stopped first: it says why, or the reader stopped it
-        except Exception as error:  # re-raised in the reading thread by raise_failure
+        except Exception as error:  # noqa: BLE001 - re-raised in the reading thread (raise_failure)
             self.failure = error
         finally:
             for worker in self._workers:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring
 
-from yunjin.epg.normalise import fold
 from yunjin.epg.xmltv import ProgrammeFields, Texts
+from yunjin.folding import fold
 
 __all__ = ["ProgrammeFields", "Texts"]
 

@@ -175,16 +175,21 @@ def _channel(element: etree._Element) -> XmltvChannel:
     return XmltvChannel(channel_id, names, "" if icon is None else icon.get("src", "")[:2000])
 
 
+def _times(element: etree._Element) -> tuple[int, int | None]:
+    """A programme's start and stop (None when it has none), in UTC milliseconds."""
+    try:
+        start_ms = parse_time(element.get("start") or "")
+        stop_text = element.get("stop")
+        return start_ms, parse_time(stop_text) if stop_text else None
+    except ValueError as error:
+        raise ValueError(f"bad programme time: {error}") from error
+
+
 def _programme(element: etree._Element) -> ProgrammeFields:
     channel = (element.get("channel") or "").strip()
     if not channel:
         raise ValueError("programme without a channel")
-    try:
-        start_ms = parse_time(element.get("start") or "")
-        stop_text = element.get("stop")
-        stop_ms = parse_time(stop_text) if stop_text else None
-    except ValueError as error:
-        raise ValueError(f"bad programme time: {error}") from error
+    start_ms, stop_ms = _times(element)
     # one pass over the children, texts read once: this runs for every programme of the guide
     titles: list[tuple[str, str]] = []
     descriptions: list[tuple[str, str]] = []

@@ -16,9 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from yunjin.archive.store import ChannelArchive, PendingSegment
-from yunjin.live import ffmpeg
-from yunjin.live.process import spawn, terminate
+from yunjin.live import segmenter
 from yunjin.live.sources import Source
+from yunjin.media import ffmpeg
+from yunjin.media.process import piped, spawn, terminate
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +75,16 @@ async def backfill_chunk(
         "-threads",
         "1",
         *ffmpeg.generated_encode_args(pattern, segment_seconds),
-        *ffmpeg.segment_output_args(folder, segment_seconds),
+        *segmenter.segment_output_args(folder, segment_seconds),
     ]
     process = await spawn(command, env={**os.environ, "TZ": timezone})
     try:
-        assert process.stdout is not None
-        assert process.stderr is not None
         listed = [
             item
-            for raw in (await process.stdout.read()).decode().splitlines()
-            if (item := ffmpeg.parse_list_line(raw)) is not None
+            for raw in (await piped(process.stdout).read()).decode().splitlines()
+            if (item := segmenter.parse_list_line(raw)) is not None
         ]
-        errors = (await process.stderr.read()).decode("utf-8", "replace").strip()
+        errors = (await piped(process.stderr).read()).decode("utf-8", "replace").strip()
         if await process.wait() != 0 or not listed:
             raise BackfillError(f"ffmpeg failed to render the backfill: {errors[-500:]}")
     finally:

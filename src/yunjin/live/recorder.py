@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from yunjin.archive.store import ChannelArchive, PendingSegment
-from yunjin.live import ffmpeg
-from yunjin.live.process import spawn, terminate
+from yunjin.live import segmenter
 from yunjin.live.sources import Source, redact_text
+from yunjin.media.ffmpeg import tone_clip
+from yunjin.media.process import piped, spawn, terminate
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,12 @@ class ChannelRecorder:
         tone = None
         if self.source.is_generated:
             tone = await asyncio.to_thread(
-                ffmpeg.tone_clip,
+                tone_clip,
                 self.config.cache_dir,
                 self.source.pattern.tone_hz,
                 self.config.ffmpeg_binary,
             )
-        command = ffmpeg.record_command(
+        command = segmenter.record_command(
             self.config.ffmpeg_binary,
             self.source,
             folder,
@@ -161,11 +162,9 @@ class ChannelRecorder:
         self._process = process
         self.status.pid = process.pid
         run = _Run(self, folder)
-        assert process.stdout is not None
-        assert process.stderr is not None
         readers = [
-            asyncio.create_task(run.read_segments(process.stdout)),
-            asyncio.create_task(self._read_stderr(process.stderr)),
+            asyncio.create_task(run.read_segments(piped(process.stdout))),
+            asyncio.create_task(self._read_stderr(piped(process.stderr))),
             asyncio.create_task(self._watch_stall(run)),
         ]
         await process.wait()
@@ -191,7 +190,7 @@ class ChannelRecorder:
         if not line:
             return
         line = redact_text(line)  # ffmpeg names its input, credentials and all
-        stats = ffmpeg.parse_stats(line)
+        stats = segmenter.parse_stats(line)
         if stats is not None:
             self.status.fps, self.status.bitrate_kbps, self.status.speed = (
                 stats.fps,
@@ -200,7 +199,7 @@ class ChannelRecorder:
             )
             return
         self.status.stderr_tail = [*self.status.stderr_tail[-(STDERR_TAIL - 1) :], line]
-        if ffmpeg.is_error_line(line):
+        if segmenter.is_error_line(line):
             self.status.last_error = line
 
     async def _watch_stall(self, run: _Run) -> None:
@@ -226,11 +225,11 @@ class _Run:
 
     async def read_segments(self, stream: asyncio.StreamReader) -> None:
         while line := await stream.readline():
-            listed = ffmpeg.parse_list_line(line.decode("utf-8", "replace"))
+            listed = segmenter.parse_list_line(line.decode("utf-8", "replace"))
             if listed is not None:
                 self.commit(listed)
 
-    def commit(self, listed: ffmpeg.ListedSegment) -> None:
+    def commit(self, listed: segmenter.ListedSegment) -> None:
         path = self.folder / listed.name
         start_rel = round(listed.start_s * 1000)
         end_rel = round(listed.end_s * 1000)

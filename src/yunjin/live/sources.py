@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from yunjin.media.ffmpeg import TestPattern
+
 # How long a network input may stay silent before ffmpeg gives up (µs).
 NETWORK_TIMEOUT_US = 10_000_000
 HIDDEN: Final = "***"
@@ -37,17 +39,6 @@ class SourceKind(enum.StrEnum):
 
 class SourceError(ValueError):
     """A source URL Yunjin cannot record from; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class TestPattern:
-    """Parameters of a generated ``testsrc:`` channel."""
-
-    width: int = 640
-    height: int = 360
-    rate: float = 25.0
-    tone_hz: int = 440
-    video_kbps: int = 500
 
 
 @dataclass(frozen=True, slots=True)

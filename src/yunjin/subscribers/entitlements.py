@@ -126,9 +126,15 @@ Playback = LivePlay | CatchupPlay | VodPlay
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """The gate's answer: allowed, or refused with exactly one reason."""
+
     allowed: bool
     refusal: Refusal | None = None
     uhd: bool = False  # VOD: the 2160p renditions may be served (the 4K add-on, a 4K device)
+
+    def __post_init__(self) -> None:
+        if self.allowed != (self.refusal is None):
+            raise ValueError(f"a decision is allowed or has a refusal: {self!r}")
 
     @classmethod
     def no(cls, refusal: Refusal) -> Decision:

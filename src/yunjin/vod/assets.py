@@ -278,7 +278,8 @@ def utcnow() -> datetime:
 
 def rows_changed(result: Result[Any]) -> int:
     """The rows an UPDATE matched: how a conditional update tells it won."""
-    assert isinstance(result, CursorResult)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE: {type(result).__name__}")
     return int(result.rowcount)
 
 
@@ -515,8 +516,7 @@ def retry_job(db: Database, queue: JobQueue, job_id: int) -> JobView:
         job.error_code = job.error_detail = None
         job.worker_id = None
         job.heartbeat_at = job.started_at = job.finished_at = job.enqueued_at = None
-        asset = session.get(VodAsset, job.asset_id)
-        assert asset is not None
+        asset = session.get_one(VodAsset, job.asset_id)
         asset.state = AssetState.QUEUED.value
         asset.error_code = asset.error_detail = None
         code = asset.code
@@ -537,8 +537,7 @@ def finish_job(
     job.finished_at = now
     job.error_code, job.error_detail = error_code, error_detail
     job.cancel_requested = False
-    asset = session.get(VodAsset, job.asset_id)
-    assert asset is not None
+    asset = session.get_one(VodAsset, job.asset_id)
     asset.state = {
         JobState.DONE: AssetState.READY,
         JobState.FAILED: AssetState.FAILED,
@@ -560,7 +559,8 @@ def job_view(db: Database, job_id: int) -> JobView:
     if not rows:
         raise IngestError("vod_job_not_found", job=job_id)
     job = rows[0].job
-    assert job is not None
+    if job is None:
+        raise IngestError("vod_job_not_found", job=job_id)
     return job
 
 

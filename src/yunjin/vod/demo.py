@@ -8,7 +8,6 @@ catalog is left alone, so a restarted demo does not transcode again.
 from __future__ import annotations
 
 import logging
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from yunjin.config import Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodCategory, VodTitle
+from yunjin.media.process import run
 from yunjin.vod.assets import IngestError, IngestTarget, JobQueue, ingest_file
 from yunjin.vod.catalog import (
     TitleDraft,
@@ -121,7 +121,7 @@ def make_clip(binary: str, clip: Clip, path: Path) -> Path:
     """Render a source file: the pattern with a moving timestamp, and a tone."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part.mp4")
-    subprocess.run(
+    run(
         [
             binary,
             "-hide_banner",
@@ -152,6 +152,7 @@ def make_clip(binary: str, clip: Clip, path: Path) -> Path:
         ],
         check=True,
         timeout=600,
+        capture=False,
     )
     partial.replace(path)
     return path

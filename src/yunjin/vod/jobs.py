@@ -29,7 +29,7 @@ from yunjin.config import ConfigError, Settings
 from yunjin.db.engine import Database
 from yunjin.db.models import VodAsset, VodJob
 from yunjin.i18n import both
-from yunjin.live.ffmpeg import ffmpeg_binary
+from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.vod.assets import (
     AssetState,
     JobState,
@@ -339,8 +339,7 @@ class TranscodeRunner:
                 session, job, state, code, None if code is None else error_detail(values or {})
             )
             if rungs is not None:
-                asset = session.get(VodAsset, job.asset_id)
-                assert asset is not None
+                asset = session.get_one(VodAsset, job.asset_id)
                 asset.rungs = rungs
         if code is None:
             log.info("asset %s: %s", claim.asset_code, state.value)

@@ -7,9 +7,9 @@ at its start (:func:`sniff`), never by its name. ffmpeg then opens it with that 
 pinned, so a playlist (HLS ``#EXTM3U``, ``ffconcat``, an ``image2`` pattern …) is never
 read as one and never opens the files it names; the probe's report must name the same
 demuxer. The probe runs in a child process (:func:`inspect_video`), the transcode too
-(``vod.transcode`` with :func:`confined`): each under the ``confine.py`` launcher's
-address-space and CPU-time limits, in a network namespace of its own where the kernel
-allows one, and with ffmpeg's protocol whitelist at ``file``.
+(``vod.transcode`` with :class:`Limits`): each started by ``media.process`` under the
+launcher's address-space and CPU-time limits, in a network namespace of its own where the
+kernel allows one, and with ffmpeg's protocol whitelist at ``file``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from yunjin.i18n import both
+from yunjin.media.process import Confinement, run
 from yunjin.vod.probe import (
     PROBE_MESSAGES,
     MediaInfo,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:  # the probe's child imports this module: it starts without py
 
 log = logging.getLogger(__name__)
 
-LAUNCHER: Final = Path(__file__).with_name("confine.py")
 # the folder that holds the ``yunjin`` package: the child (``-I``: no PYTHONPATH) finds it
 # there whether Yunjin is installed or run from a checkout
 PACKAGE_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -157,14 +157,10 @@ class Limits:
         cpu = max(TRANSCODE_CPU_FLOOR_S, round(duration_s * TRANSCODE_CPU_PER_MEDIA_S))
         return cls(settings.media_transcode_memory_mb, cpu)
 
-
-def confined(argv: list[str], limits: Limits) -> list[str]:
-    """``argv`` (an absolute program path first) run through the launcher."""
-    launcher = [sys.executable, "-I", "-S", str(LAUNCHER)]
-    launcher += ["--memory-mb", str(limits.memory_mb), "--cpu-s", str(limits.cpu_s)]
-    if limits.file_mb is not None:
-        launcher += ["--file-mb", str(limits.file_mb)]
-    return [*launcher, "--", *argv]
+    @property
+    def confinement(self) -> Confinement:
+        """The launcher's terms for a child reading untrusted media: these, and no network."""
+        return Confinement(self.memory_mb, self.cpu_s, self.file_mb, network=False)
 
 
 def inspect_video(path: Path, limits: Limits, name: str | None = None) -> MediaInfo:
@@ -181,13 +177,7 @@ def inspect_video(path: Path, limits: Limits, name: str | None = None) -> MediaI
         raise refused(shown, found)
     child = [sys.executable, "-I", "-B", "-c", CHILD, str(PACKAGE_ROOT), found.value, str(path)]
     try:
-        completed = subprocess.run(
-            confined(child, limits),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=limits.wall_s,
-            check=False,
-        )
+        completed = run(child, confinement=limits.confinement, timeout=limits.wall_s)
     except subprocess.TimeoutExpired:
         raise ProbeError("media_check_limit", name=shown, limit="time", limit_zh="时间") from None
     info = _answer(shown, completed)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
 
-from yunjin.epg.normalise import fold
+from yunjin.folding import fold
 
 _SYLLABLE = re.compile(r"^[a-z]+$")
 _NOT_LATIN_ALNUM = re.compile(r"[^a-z0-9]+")

@@ -15,7 +15,6 @@ Layout of ``out_dir``: ``master.m3u8``; ``{rung}/index.m3u8`` and its segments
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import json
@@ -24,21 +23,20 @@ import re
 import secrets
 import selectors
 import shutil
-import signal
-import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from functools import cache
 from pathlib import Path
+from subprocess import PIPE
 from typing import IO, Any, Final
 
 import av
 import av.error
 
 from yunjin.i18n import Refusal, register
+from yunjin.media.process import FREE, piped, popen
 from yunjin.vod.ladder import (
     Images,
     Ladder,
@@ -57,7 +55,7 @@ from yunjin.vod.ladder import (
     segment_bandwidth,
 )
 from yunjin.vod.probe import LOCAL_ONLY, MediaInfo, VideoRange
-from yunjin.vod.sandbox import Limits, confined
+from yunjin.vod.sandbox import Limits
 
 MANIFEST: Final = "manifest.json"
 MANIFEST_VERSION: Final = 1
@@ -404,9 +402,7 @@ def transcode(
             try:
                 _prepare(work, ladder)
                 argv = command(binary, source, info, ladder, work, threads)
-                if limits is not None:
-                    argv = confined(argv, limits)
-                _run(argv, work, info, on_progress, cancelled)
+                _run(argv, limits, work, info, on_progress, cancelled)
                 rendered = _write_descriptions(work, ladder, out_dir)
                 _publish(work, out_dir)
             except BaseException:
@@ -478,24 +474,9 @@ def _publish(work: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-@cache
-def _prctl() -> Callable[..., int]:
-    """libc's prctl, looked up before any fork (nothing may lock or load in the child)."""
-    function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-    return function
-
-
-def _die_with_parent(parent: int, prctl: Callable[..., int]) -> Callable[[], None]:
-    def arm() -> None:  # pragma: no cover - runs in the child between fork and exec
-        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before the line above: go too
-            os._exit(1)
-
-    return arm
-
-
 def _run(
     argv: list[str],
+    limits: Limits | None,
     work: Path,
     info: MediaInfo,
     on_progress: Callable[[Progress], None],
@@ -503,29 +484,24 @@ def _run(
 ) -> None:
     """Run ffmpeg to its end, or kill it on a cancel or an error of ours.
 
-    The kernel kills ffmpeg when the thread that started it ends (PR_SET_PDEATHSIG); this
-    function waits for ffmpeg in that thread, so that is when the process dies.
+    ffmpeg starts through ``media.process`` (confined by ``limits`` when given): the kernel
+    kills it when the thread that started it ends (PR_SET_PDEATHSIG), and this function
+    waits for ffmpeg in that thread, so that is when the process dies. It has a session of
+    its own: a Ctrl-C reaches Python, which kills ffmpeg itself.
     """
-    process = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_die_with_parent(os.getpid(), _prctl()),
-        start_new_session=True,  # a Ctrl-C reaches Python, which kills ffmpeg itself
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    errors = _StderrTail(process.stderr)
+    confinement = FREE if limits is None else limits.confinement
+    process = popen(argv, confinement=confinement, stdout=PIPE, stderr=PIPE)
+    stdout = piped(process.stdout)
+    errors = _StderrTail(piped(process.stderr))
     try:
-        _follow(process.stdout, info.duration_s, on_progress, cancelled)
+        _follow(stdout, info.duration_s, on_progress, cancelled)
         status = process.wait()
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         errors.join()
-        process.stdout.close()
+        stdout.close()
     if errors.disk_full:
         raise TranscodeError("vod_disk_full", folder=str(work.parent))
     if status != 0:

@@ -174,8 +174,8 @@ class WatchFolder:
                 ),
             )
         except (TypeError, ValueError) as error:
-            assert sidecar is not None  # defaults alone are always valid
-            raise IngestError("vod_bad_sidecar", name=sidecar.name, reason=str(error)) from error
+            shown = name if sidecar is None else sidecar.name  # defaults alone are always valid
+            raise IngestError("vod_bad_sidecar", name=shown, reason=str(error)) from error
         return IngestTarget(code, title_zh=title_zh, draft=draft)
 
     def _free_code(self, session: Any, base: str) -> str:

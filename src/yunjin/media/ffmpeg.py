@@ -1,17 +1,21 @@
-"""The one adapter to ffmpeg: which binary, which command line, what its stderr says."""
+"""Which ffmpeg runs, and the generated test sources every part of Yunjin draws on.
+
+The binary is the one the ``imageio-ffmpeg`` wheel ships unless a system ffmpeg is
+configured. A generated source is a ``lavfi`` test pattern with its label and a clock burnt
+in and a looped tone: the demo's channels, a backfill of their past, test media.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import subprocess
 import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from yunjin.live.sources import Source, TestPattern
+from yunjin.media.process import run
 
 TONE_SAMPLE_RATE = 48_000
 # 375 AAC frames of 1024 samples at 48 kHz: exactly 8 s, so any whole-hertz tone loops cleanly.
@@ -21,6 +25,17 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TestPattern:
+    """Parameters of a generated ``testsrc:`` channel."""
+
+    width: int = 640
+    height: int = 360
+    rate: float = 25.0
+    tone_hz: int = 440
+    video_kbps: int = 500
 
 
 class FfmpegError(RuntimeError):
@@ -51,7 +66,7 @@ def tone_clip(cache_dir: Path, hertz: int, binary: str) -> Path:
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part.aac")
-    result = subprocess.run(
+    result = run(
         [
             binary,
             "-hide_banner",
@@ -69,13 +84,11 @@ def tone_clip(cache_dir: Path, hertz: int, binary: str) -> Path:
             "-b:a",
             "64k",
             str(partial),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        ]
     )
     if result.returncode != 0:
-        raise FfmpegError(f"could not make a tone: {result.stderr.strip()}")
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise FfmpegError(f"could not make a tone: {detail}")
     partial.replace(path)
     return path
 
@@ -152,107 +165,3 @@ def generated_encode_args(pattern: TestPattern, segment_seconds: int) -> list[st
         "-c:a",
         "copy",
     ]
-
-
-def copy_args() -> list[str]:
-    """Repackage without re-encoding: the first video and every audio stream."""
-    return ["-map", "0:v:0?", "-map", "0:a?", "-c", "copy"]
-
-
-def segment_output_args(folder: Path, segment_seconds: int) -> list[str]:
-    """MPEG-TS segments into ``folder``; each finished one is announced on stdout as CSV."""
-    return [
-        "-f",
-        "segment",
-        "-segment_time",
-        str(segment_seconds),
-        "-segment_format",
-        "mpegts",
-        "-segment_list",
-        "pipe:1",
-        "-segment_list_type",
-        "csv",
-        "-reset_timestamps",
-        "0",
-        str(folder / "%09d.ts"),
-    ]
-
-
-def record_command(
-    binary: str,
-    source: Source,
-    folder: Path,
-    segment_seconds: int,
-    *,
-    label: str,
-    tone: Path | None,
-) -> list[str]:
-    """The full command line that records a channel's source into segments."""
-    head = [
-        binary,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "level+warning",
-        "-stats",
-        "-stats_period",
-        "2",
-    ]
-    if source.is_generated:
-        if tone is None:
-            raise FfmpegError("a generated channel needs its tone clip")
-        body = generated_input_args(label, source.pattern, tone, realtime=True, clock_epoch=None)
-        body += generated_encode_args(source.pattern, segment_seconds)
-    else:
-        body = [*source.input_args(), *copy_args()]
-    return [*head, *body, *segment_output_args(folder, segment_seconds)]
-
-
-@dataclass(frozen=True, slots=True)
-class ListedSegment:
-    """A line of the segment muxer's CSV list: a finished file and its stream times."""
-
-    name: str
-    start_s: float
-    end_s: float
-
-
-def parse_list_line(line: str) -> ListedSegment | None:
-    fields = line.strip().split(",")
-    if len(fields) != 3:
-        return None
-    try:
-        start, end = float(fields[1]), float(fields[2])
-    except ValueError:
-        return None
-    if end <= start or "/" in fields[0]:
-        return None
-    return ListedSegment(fields[0], start, end)
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """ffmpeg's periodic progress line."""
-
-    fps: float | None
-    bitrate_kbps: float | None
-    speed: float | None
-
-
-_STAT = re.compile(r"(fps|bitrate|speed)=\s*([\d.]+)")
-
-
-def parse_stats(line: str) -> Stats | None:
-    """The figures of a ``frame=… fps=… bitrate=… speed=…`` line, or None."""
-    if "speed=" not in line and "bitrate=" not in line:
-        return None
-    values = dict(_STAT.findall(line))
-
-    def number(key: str) -> float | None:
-        return float(values[key]) if key in values else None
-
-    return Stats(number("fps"), number("bitrate"), number("speed"))
-
-
-def is_error_line(line: str) -> bool:
-    return "[error]" in line or "[fatal]" in line

@@ -4,6 +4,10 @@ Keys are derived, not stored: ``HMAC-SHA256(secret, "{channel}/{YYYYMMDDHH}")[:1
 every box with the secret serves the same key and rotation is hourly with the archive's
 buckets.  Each segment is AES-128-CBC with PKCS#7 padding and, as the RFC's default, its
 media sequence number as the IV, so playlists need no IV attribute.
+
+The archive encrypts a segment as it commits it (``archive.store``) and the key route serves
+the same keys (``api.hls``): both live here, in the archive, which imports nothing of
+``delivery`` (ADR 0031).
 """
 
 from __future__ import annotations

@@ -7,14 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers import T0_MS, contiguous, index_of
-from yunjin.archive.segment import HOUR_MS
-from yunjin.archive.windows import archive_window, render_window
-from yunjin.delivery.encryption import (
+from yunjin.archive.encryption import (
     ChannelKeys,
     decrypt_segment,
     encrypt_segment,
     hour_of_key,
 )
+from yunjin.archive.segment import HOUR_MS
+from yunjin.archive.windows import archive_window, render_window
 
 
 @given(st.binary(max_size=5000), st.integers(0, 2**64))

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("yunjin-data")
@@ -149,6 +149,17 @@ class Settings(BaseSettings):
     media_transcode_memory_mb: int = Field(
         default=8192, ge=512, description="address space of a transcoding ffmpeg"
     )
+
+    @model_validator(mode="after")
+    def _api_nodes_share_their_state(self) -> Settings:
+        """Several api nodes must keep what one knows where the others see it: concurrency
+        leases in Redis (the database holds the rest)."""
+        if self.role == "api" and self.lease_store_url is None:
+            raise ValueError(
+                "role api runs beside other api nodes: set lease_store_url (redis://…) so "
+                "they share the households' stream limits"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

@@ -114,6 +114,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     data.mkdir()
     (data / "yunjin.toml").write_text(
         f'[yunjin]\ndatabase_url = "{url}"\nannounce_url = "{REDIS_URL}"\n'
+        f'lease_store_url = "{REDIS_URL}"\n'
         f'task_queue_name = "{schema}"\nclaim_ttl_s = {TTL_S}\nfollow_poll_s = 1.0\n',
         encoding="utf-8",
     )

@@ -62,3 +62,10 @@ def test_bad_environment_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("YUNJIN_PORT", "eighty")
     with pytest.raises(ConfigError, match="port"):
         load_settings(data_dir=tmp_path)
+
+
+def test_an_api_node_must_share_its_leases(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="lease_store_url"):
+        load_settings(data_dir=tmp_path, role="api")
+    settings = load_settings(data_dir=tmp_path, role="api", lease_store_url="redis://127.0.0.1/0")
+    assert settings.role == "api"

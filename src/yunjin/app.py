@@ -59,6 +59,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Yunjin 云锦", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        recorders = runtime.pool.recorders.values()
+        return {
+            "status": "ok",
+            "version": __version__,
+            "role": runtime.role,
+            "node": runtime.node_id,
+            "channels": len(runtime.channels),
+            "recording": sum(1 for r in recorders if r.status.state == "recording"),
+        }
+
+    if runtime.role == "recorder":  # it records its share; the api nodes serve (ADR 0033)
+        return app
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -88,15 +103,4 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(library.router)
     app.include_router(xtream_vod.router)
     app.include_router(xtream.router)  # last: its /{user}/{pass}/{id} catches the rest
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        recorders = runtime.pool.recorders.values()
-        return {
-            "status": "ok",
-            "version": __version__,
-            "channels": len(runtime.channels),
-            "recording": sum(1 for r in recorders if r.status.state == "recording"),
-        }
-
     return app

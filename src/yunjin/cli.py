@@ -100,17 +100,31 @@ def serve(
             help="Serve a demo data folder, published logins and all / 运行演示数据（含演示账号）",
         ),
     ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="all (one box), api (serves, records nothing) or recorder (records its "
+            "share) / 角色：all、api 或 recorder"
+        ),
+    ] = None,
+    node_id: Annotated[
+        str | None, typer.Option(help="this node's name among recorders / 节点名")
+    ] = None,
 ) -> None:
     """Run Yunjin: HTTP delivery and the recorders. / 运行云锦：HTTP 分发与录制。"""
     from yunjin.app import create_app
     from yunjin.demo import demo_token_secret, known_demo_credentials
 
     _logging()
-    settings = _settings(data, host=host, port=port, record=record)
+    settings = _settings(data, host=host, port=port, record=record, role=role, node_id=node_id)
     if demo and settings.token_secret is None:  # the demo's own, as `yunjin demo` signs with
         settings = settings.model_copy(update={"token_secret": demo_token_secret(settings)})
     application = create_app(settings)
     runtime = application.state.runtime
+    if runtime.role == "recorder":  # serves nobody: nothing to say about access
+        console.print(f"recorder / 录制节点 {runtime.node_id}", soft_wrap=True)
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+        return
     leftovers = known_demo_credentials(runtime)
     if leftovers and not demo:
         runtime.db.close()

@@ -11,9 +11,9 @@ import ipaddress
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("yunjin-data")
@@ -44,6 +44,27 @@ class Settings(BaseSettings):
     disk_budget_gb: float | None = Field(default=None, gt=0)
     timezone: str = "Asia/Shanghai"
     record: bool = Field(default=True, description="run the recorder in `serve`")
+    role: Literal["all", "api", "recorder"] = Field(
+        default="all",
+        description="all: one box does everything; api: serves, records nothing; recorder: "
+        "records its share of the channels (ADR 0033)",
+    )
+    node_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        description="this node's name among recorders; the host name and process id if unset",
+    )
+    recorder_capacity: int = Field(default=500, ge=1, description="channels one recorder takes")
+    claim_ttl_s: float = Field(
+        default=5.0, ge=1, le=60, description="a recorder's claim on a channel lasts this long"
+    )
+    announce_url: str | None = Field(
+        default=None,
+        description="redis://… where recorders announce new segments to api nodes",
+    )
+    follow_poll_s: float = Field(
+        default=2.0, gt=0, le=60, description="api nodes read the hour indexes this often"
+    )
     restart_backoff_max_s: float = Field(default=30.0, gt=0)
     stall_timeout_s: float = Field(default=15.0, gt=0)
     token_secret: str | None = Field(
@@ -128,6 +149,17 @@ class Settings(BaseSettings):
     media_transcode_memory_mb: int = Field(
         default=8192, ge=512, description="address space of a transcoding ffmpeg"
     )
+
+    @model_validator(mode="after")
+    def _api_nodes_share_their_state(self) -> Settings:
+        """Several api nodes must keep what one knows where the others see it: concurrency
+        leases in Redis (the database holds the rest)."""
+        if self.role == "api" and self.lease_store_url is None:
+            raise ValueError(
+                "role api runs beside other api nodes: set lease_store_url (redis://…) so "
+                "they share the households' stream limits"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

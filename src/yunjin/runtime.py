@@ -6,15 +6,19 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from yunjin.archive.announce import Announcer, listen
 from yunjin.archive.encryption import ChannelKeys
 from yunjin.archive.registry import Archives
+from yunjin.archive.segment import Segment
 from yunjin.config import ConfigError, Settings
 from yunjin.credentials.guard import CredentialGuard
 from yunjin.credentials.store import throttle_store
@@ -23,8 +27,10 @@ from yunjin.db.models import Household, Product
 from yunjin.delivery.scopes import Reach
 from yunjin.epg.sources import refresh_due_sources
 from yunjin.live.channels import ChannelView, list_channels
+from yunjin.live.claims import ClaimStore
 from yunjin.live.pool import RecorderPool
 from yunjin.live.recorder import RecorderConfig
+from yunjin.live.shards import RecorderShard
 from yunjin.live.source_networks import allowed_networks
 from yunjin.media.ffmpeg import ffmpeg_binary
 from yunjin.newsroom.stories import publish_due
@@ -70,7 +76,19 @@ class Runtime:
         self.db = Database(settings.database)
         with self.db.session() as session:
             seed_regions(session)
-        self.archives = Archives(settings.archive_dir)
+        self.role = settings.role
+        self.node_id = settings.node_id or f"{socket.gethostname()}-{os.getpid()}"
+        # a recorder of several tells api nodes of its segments; an api node only reads
+        self.announcer = (
+            Announcer(settings.announce_url, settings.task_queue_name)
+            if self.role == "recorder" and settings.announce_url
+            else None
+        )
+        self.archives = Archives(
+            settings.archive_dir,
+            reader=self.role == "api",
+            announce=None if self.announcer is None else self.announcer.announce,
+        )
         self.channels: dict[str, ChannelView] = {}
         self.access = Access(settings.require_tokens, protects_someone=True)  # closed till read
         self.reach = Reach(settings.live_window_segments, settings.catchup_window_max_s)
@@ -85,6 +103,15 @@ class Runtime:
                 timezone=settings.timezone,
             ),
             allowed_networks(settings),  # what a live event's source may reach (#12)
+        )
+        self.shard = (
+            RecorderShard(
+                ClaimStore(self.db, self.node_id, settings.claim_ttl_s),
+                self.pool,
+                settings.recorder_capacity,
+            )
+            if self.role == "recorder"
+            else None
         )
         self.leases = lease_store(settings.lease_store_url, settings.lease_ttl_s)
         # every credential check goes through this one throttle (ADR 0027)
@@ -151,7 +178,17 @@ class Runtime:
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self.loop(name), name=name) for name in self.loops()]
-        if self.settings.serve_worker:  # one box transcodes without a separate worker
+        if self.announcer is not None:
+            self._tasks.append(asyncio.create_task(self.announcer.run(), name="announce"))
+        if self.role == "api" and self.settings.announce_url:
+            following = listen(
+                self.settings.announce_url,
+                self.settings.task_queue_name,
+                self.follow_segment,
+                self.follow_disk,
+            )
+            self._tasks.append(asyncio.create_task(following, name="follow-announcements"))
+        if self.role == "all" and self.settings.serve_worker:  # one box transcodes too
             self.vod_consumer = Consumer(self.settings, self.db, self.vod_queue)
             self.vod_consumer.start()
 
@@ -161,19 +198,51 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.shard is not None:  # a goodbye: the others take the channels over at once
+            with contextlib.suppress(SQLAlchemyError):
+                await self.shard.leave()
         await self.pool.stop_all()
+        if self.announcer is not None:
+            await self.announcer.close()
         if self.vod_consumer is not None:
             await asyncio.to_thread(self.vod_consumer.stop)
         self.db.close()
 
     def loops(self) -> dict[str, tuple[Job, Period]]:
-        """The periodic loops by name, each a round of work and its period."""
-        return {
-            "catalog": (self._follow_catalog, CATALOG_POLL),
+        """The periodic loops of this node's role by name, each a round of work and its
+        period: a recorder follows the catalog (claiming its share) and keeps its channels'
+        retention; an api node follows the catalog and the archive other nodes write; one box
+        does all of it, with the guides and the newsroom's scheduled publishing."""
+        loops: dict[str, tuple[Job, Period]] = {
+            "catalog": (self._follow_catalog, self._catalog_period()),
             "retention": (self.enforce_retention, RETENTION),  # on the loop: it edits indexes
-            "guides": (self._refresh_guides, GUIDE_CHECK),
-            "newsroom-publish": (self._publish_due, PUBLISH_DUE),
         }
+        if self.role == "api":
+            follow = Period(self.settings.follow_poll_s, CATALOG_POLL.backoff_max_s)
+            loops["follow-disk"] = (self.follow_disk, follow)
+        if self.role != "recorder":
+            loops["guides"] = (self._refresh_guides, GUIDE_CHECK)
+            loops["newsroom-publish"] = (self._publish_due, PUBLISH_DUE)
+        return loops
+
+    def _catalog_period(self) -> Period:
+        if self.shard is None:
+            return CATALOG_POLL
+        # a recorder renews its claims every round: three rounds to a claim's life
+        every = min(CATALOG_POLL.every_s, self.settings.claim_ttl_s / 3)
+        return Period(every, CATALOG_POLL.backoff_max_s)
+
+    def follow_segment(self, channel: str, segment: Segment) -> None:
+        """An announced segment of a channel another node records (api role)."""
+        if channel in self.channels:
+            self.archives.get(channel).follow(segment)
+
+    def follow_disk(self) -> None:
+        """Read what the hour indexes list beyond this node's copy, for every channel: the
+        truth behind the announcements (api role)."""
+        now_ms = time.time_ns() // 1_000_000
+        for channel in list(self.channels):
+            self.archives.get(channel).refresh(now_ms)
 
     def loop(self, name: str) -> Coroutine[None, None, None]:
         """One of ``loops()`` to run as a task: it survives its failures until cancelled."""
@@ -182,8 +251,11 @@ class Runtime:
 
     async def _follow_catalog(self) -> None:
         channels = await asyncio.to_thread(self.refresh_catalog)
-        if self.settings.record:  # a live event's channel goes on and off air by time
-            await self.pool.reconcile(channels, time.time_ns() // 1_000_000)
+        now_ms = time.time_ns() // 1_000_000
+        if self.shard is not None:  # this node records its share, as its claims say
+            await self.shard.round(channels, now_ms)
+        elif self.role == "all" and self.settings.record:  # on and off air by time, too
+            await self.pool.reconcile(channels, now_ms)
 
     async def _refresh_guides(self) -> None:
         reports = await asyncio.to_thread(refresh_due_sources, self.db)
@@ -201,9 +273,12 @@ class Runtime:
             return publish_due(session, datetime.now(UTC))
 
     def enforce_retention(self) -> None:
+        """Drop what is older than each channel's catch-up days: from disk on the node that
+        records it, from memory on an api node (which writes nothing)."""
         days = {
             c.tvg_id: min(c.catchup_days, self.settings.retention_days_max) or 1
             for c in self.channels.values()
+            if self.shard is None or c.tvg_id in self.shard.held
         }
         report = self.archives.enforce_retention(
             time.time_ns() // 1_000_000, days, self.settings.disk_budget_bytes

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunjin.archive.segment import HOUR_MS
+from yunjin.archive.segment import HOUR_MS, Segment
 from yunjin.archive.store import ChannelArchive
 
 log = logging.getLogger(__name__)
+Announce = Callable[[str, Segment], None]
 DAY_MS = 24 * HOUR_MS
 
 
@@ -23,19 +25,37 @@ class RetentionReport:
 class Archives:
     """Channel archives by tvg-id, loaded from disk on first use."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, reader: bool = False, announce: Announce | None = None
+    ) -> None:
         self.root = root
+        self.reader = reader  # an api node of several: other nodes record (ADR 0033)
+        self.announce = announce  # a recorder node tells the others of each segment
         self._channels: dict[str, ChannelArchive] = {}
 
     def get(self, channel_id: str) -> ChannelArchive:
         archive = self._channels.get(channel_id)
         if archive is None:
-            archive = ChannelArchive(self.root, channel_id)
+            archive = ChannelArchive(self.root, channel_id, reader=self.reader)
+            archive.announce = self.announce
             report = archive.load()
             if report.hours_rebuilt or report.rejected:
                 log.warning("%s: %s", channel_id, report)
             self._channels[channel_id] = archive
         return archive
+
+    def reload(self, channel_id: str) -> ChannelArchive:
+        """Read a channel's archive from disk again (another node may have written it), its
+        keys kept; later requests see the new copy."""
+        old = self._channels.pop(channel_id, None)
+        archive = self.get(channel_id)
+        if old is not None:
+            archive.keys = old.keys
+        return archive
+
+    def loaded(self) -> list[ChannelArchive]:
+        """The archives read so far."""
+        return list(self._channels.values())
 
     def purge(self, channel_id: str) -> None:
         """Delete a channel's whole archive."""

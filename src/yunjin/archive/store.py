@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from yunjin.archive.segment import (
     HOUR_MS,
     SEGMENT_NAME,
     Segment,
+    hour_bucket,
     hour_start_ms,
     parse_segment_name,
 )
@@ -68,17 +69,24 @@ class PendingSegment:
 class ChannelArchive:
     """The archive of one channel: files on disk and their index in memory."""
 
-    def __init__(self, root: Path, channel_id: str) -> None:
+    def __init__(self, root: Path, channel_id: str, *, reader: bool = False) -> None:
         self.channel_id = channel_id
         self.path = root / channel_id
+        self.reader = reader  # another node records this channel: read, never write
         self.index = ArchiveIndex()
+        self._tail: tuple[str, int] | None = None  # the hour index read last, and how far
+        # told of every segment committed (the recorder announces them to other nodes)
+        self.announce: Callable[[str, Segment], None] | None = None
         # set for an encrypted channel: segments are stored AES-128 encrypted (ADR 0011)
         self.keys: ChannelKeys | None = None
 
     # -- loading ---------------------------------------------------------------
 
     def load(self, *, rebuild: bool = False) -> LoadReport:
-        """Read the hour indexes (reconciled with the files) into memory."""
+        """Read the hour indexes (reconciled with the files) into memory.
+
+        A reader (an api node of several, ADR 0033) reads the same but writes nothing: it
+        neither rewrites an hour's index nor clears the recorder's unfinished files."""
         segments: list[Segment] = []
         hours = rebuilt = 0
         for bucket, folder in self._hour_folders():
@@ -88,15 +96,70 @@ class ChannelArchive:
             if indexed is None or {s.file_name for s in indexed} != set(on_disk):
                 rebuilt += 1
                 hour_segments = sorted(on_disk.values(), key=lambda s: s.start_ms)
-                _write_hour_index(folder, hour_segments)
-                log.info("rebuilt index of %s/%s", self.channel_id, bucket)
+                if not self.reader:
+                    _write_hour_index(folder, hour_segments)
+                    log.info("rebuilt index of %s/%s", self.channel_id, bucket)
             else:
                 hour_segments = [s for s in indexed if s.file_name in on_disk]
                 hour_segments = [on_disk[s.file_name] for s in hour_segments]
             segments.extend(hour_segments)
         self.index, rejected = _index_of(segments)
-        self._clear_incoming()
+        last = self.index.last
+        self._tail = (last.bucket, 0) if last is not None else None
+        if not self.reader:
+            self._clear_incoming()
         return LoadReport(len(self.index), hours, rebuilt, rejected)
+
+    # -- following another node's recording (ADR 0033) -------------------------
+
+    def follow(self, segment: Segment) -> bool:
+        """A segment another node announced it committed: appended when it is the next one,
+        else the hour indexes are read again from where this copy stopped (a missed
+        announcement).  True when the index grew."""
+        last = self.index.last
+        if last is not None and segment.seq <= last.seq:
+            return False  # known already (or older than what is known)
+        if last is None or segment.seq != last.seq + 1:
+            return self.refresh() > 0
+        try:
+            self.index.append(segment)
+        except IndexOrderError:
+            return self.refresh() > 0
+        return True
+
+    def refresh(self, now_ms: int | None = None) -> int:
+        """Append what the hour indexes on disk list after this copy's last segment, reading
+        each index from where the last read stopped; the number of segments added."""
+        last = self.index.last
+        if last is None:
+            before = len(self.index)
+            self.load()
+            return len(self.index) - before
+        start_bucket, offset = self._tail or (last.bucket, 0)
+        added = 0
+        end_ms = max(now_ms or 0, last.end_ms)
+        hour = hour_start_ms(start_bucket)
+        while hour <= end_ms - end_ms % HOUR_MS:
+            bucket = hour_bucket(hour)
+            path = self.path / bucket / INDEX_FILE
+            read_from = offset if bucket == start_bucket else 0
+            lines, read_to = _read_index_from(path, read_from)
+            for segment in lines:
+                newest = self.index.last
+                if newest is not None and segment.seq <= newest.seq:
+                    continue
+                try:
+                    self.index.append(segment)
+                except IndexOrderError:
+                    log.warning(
+                        "%s: %s does not follow the index; left out", self.channel_id, segment
+                    )
+                    continue
+                added += 1
+            if read_to is not None:
+                self._tail = (bucket, read_to)
+            hour += HOUR_MS
+        return added
 
     def _hour_folders(self) -> Iterator[tuple[str, Path]]:
         if not self.path.is_dir():
@@ -136,6 +199,8 @@ class ChannelArchive:
         segment = Segment(start_ms, pending.duration_ms, seq, run, self._stored_size(pending.path))
         self.index.append(segment)
         self._place(pending.path, segment)
+        if self.announce is not None:
+            self.announce(self.channel_id, segment)
         return segment
 
     def commit_before(self, pending: list[PendingSegment]) -> list[Segment]:
@@ -213,6 +278,8 @@ class ChannelArchive:
         if oldest is None:
             return 0
         dropped = self.index.drop_before_start(oldest + HOUR_MS)
+        if self.reader:  # the recording node deletes the files; a reader forgets them
+            return sum(segment.size for segment in dropped)
         for bucket in sorted({segment.bucket for segment in dropped}):
             shutil.rmtree(self.path / bucket, ignore_errors=True)
             day_folder = (self.path / bucket).parent
@@ -241,6 +308,24 @@ def _read_hour_index(path: Path) -> list[Segment] | None:
         start_ms, duration_ms, seq, run, size = (int(field) for field in fields)
         segments.append(Segment(start_ms, duration_ms, seq, run, size))
     return segments
+
+
+def _read_index_from(path: Path, offset: int) -> tuple[list[Segment], int | None]:
+    """The whole lines of an hour's index from byte ``offset`` on, and where they end (None
+    when there is no index yet); a line still being written waits for the next read."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], None
+    complete = data[: data.rfind(b"\n") + 1]
+    segments = []
+    for line in complete.decode("ascii", "replace").splitlines():
+        fields = line.split("\t")
+        if len(fields) == 5 and all(field.isdigit() for field in fields):
+            segments.append(Segment(*(int(field) for field in fields)))
+    return segments, offset + len(complete)
 
 
 def _write_hour_index(folder: Path, segments: list[Segment]) -> None:

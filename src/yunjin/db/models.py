@@ -987,3 +987,26 @@ class NewsroomVersionMedia(Base):
         ForeignKey("newsroom_versions.id", ondelete="CASCADE"), primary_key=True
     )
     media_id: Mapped[int] = mapped_column(ForeignKey("newsroom_media.id"), primary_key=True)
+
+
+class RecorderClaim(Base):
+    """Which recorder node records a channel (``live/claims.py``, ADR 0033): the owner, the
+    fencing epoch that only grows, and the expiry on the database's clock (UTC ms)."""
+
+    __tablename__ = "recorder_claims"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    expires_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class RecorderNode(Base):
+    """A recorder node that is alive: its capacity in channels and when it was last seen
+    (the database's clock, UTC ms); the nodes share channels out between them."""
+
+    __tablename__ = "recorder_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    seen_ms: Mapped[int] = mapped_column(BigInteger)

@@ -16,6 +16,7 @@ import enum
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,9 @@ class RecorderConfig:
     timezone: str = "Asia/Shanghai"
 
 
+Fence = Callable[[], bool]  # may this node still write the channel's archive? (ADR 0033)
+
+
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -73,9 +77,16 @@ class ChannelRecorder:
     """Keeps one ffmpeg recording one channel for as long as it runs."""
 
     def __init__(
-        self, archive: ChannelArchive, source: Source, label: str, config: RecorderConfig
+        self,
+        archive: ChannelArchive,
+        source: Source,
+        label: str,
+        config: RecorderConfig,
+        *,
+        fence: Fence | None = None,
     ) -> None:
         self.archive = archive
+        self.fence = fence
         self.source = source
         self.label = label
         self.config = config
@@ -240,6 +251,13 @@ class _Run:
             self.anchor_ms = now - end_rel
         pending = PendingSegment(path, self.anchor_ms + start_rel, end_rel - start_rel)
         recorder = self.recorder
+        if recorder.fence is not None and not recorder.fence():
+            # the claim on the channel is no longer trusted: another node may own it by now
+            log.warning(
+                "%s: segment %s dropped: not this node's channel", recorder.channel_id, path
+            )
+            path.unlink(missing_ok=True)
+            return
         try:
             segment = recorder.archive.commit(pending, new_run=new_run)
         except (OSError, ValueError) as error:

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= yunjin-data
 
-.PHONY: demo test check bench setup clean
+.PHONY: demo test check golden bench setup clean
 
 setup:
 	@scripts/bootstrap
@@ -20,6 +20,10 @@ check: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+# rewrite tests/golden/files/ from what the code makes now; review the diff before committing
+golden: setup
+	$(BIN)/pytest tests/golden --update-golden
 
 bench: setup
 	@scripts/debian-deps fonts-dejavu-core=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf nginx-light=/usr/sbin/nginx wrk=/usr/bin/wrk chromium=/usr/bin/chromium

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +30,7 @@ from yunjin.api.errors import (
     validation_error_handler,
 )
 from yunjin.api.limits import BodyLimit, BodyLimits
+from yunjin.api.schemas import Health
 from yunjin.config import Settings
 from yunjin.newsroom import console, console_citizens, console_desk, console_library
 from yunjin.newsroom import feeds_http as feeds
@@ -61,16 +61,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runtime = runtime
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
+    async def healthz() -> Health:
         recorders = runtime.pool.recorders.values()
-        return {
-            "status": "ok",
-            "version": __version__,
-            "role": runtime.role,
-            "node": runtime.node_id,
-            "channels": len(runtime.channels),
-            "recording": sum(1 for r in recorders if r.status.state == "recording"),
-        }
+        return Health(
+            status="ok",
+            version=__version__,
+            role=runtime.role,
+            node=runtime.node_id,
+            channels=len(runtime.channels),
+            recording=sum(1 for r in recorders if r.status.state == "recording"),
+        )
 
     if runtime.role == "recorder":  # it records its share; the api nodes serve (ADR 0033)
         return app

@@ -1019,7 +1019,7 @@ def _wait_for_jobs(db: Database, job_ids: list[int]) -> int:
     """A progress bar per job (percent, fps, ETA) until each ends; how many did not succeed."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    from yunjin.vod.assets import JobState, job_view
+    from yunjin.vod.assets import JobState, error_messages, job_view
 
     ended = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
     failed = 0
@@ -1048,11 +1048,11 @@ def _wait_for_jobs(db: Database, job_ids: list[int]) -> int:
                     waiting.discard(job)
                     if view.state != JobState.DONE:
                         failed += 1
-                        error = view.as_json()["error"]
-                        if error:
+                        if view.error_code:
+                            said = error_messages(view.error_code, view.error_detail)
                             bar.console.print(
-                                f"[red]job / 任务 {job}[/]: {error['code']}: "
-                                f"{error['messages']['zh-CN']} / {error['messages']['en']}"
+                                f"[red]job / 任务 {job}[/]: {view.error_code}: "
+                                f"{said['zh-CN']} / {said['en']}"
                             )
             if waiting:
                 time.sleep(0.5)

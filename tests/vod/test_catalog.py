@@ -19,6 +19,7 @@ from yunjin.vod.catalog import (
     search_titles,
     title_view,
 )
+from yunjin.vod.schemas import TitlePage
 
 MOVIE = TitleKind.MOVIE
 SERIES = TitleKind.SERIES
@@ -131,7 +132,7 @@ def test_a_series_with_seasons_and_episodes(db: Database) -> None:
         (2, "第二集"),
     ]
     assert view.seasons[1].episodes == ()
-    body = view.as_json()
+    body = TitlePage.of(view).model_dump(mode="json", by_alias=True, exclude_unset=True)
     assert body["title"] == {"zh": "繁花", "en": "Blossoms Shanghai"}
     assert body["seasons"][0]["episodes"][1]["duration_s"] == 2700
 

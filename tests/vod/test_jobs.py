@@ -42,6 +42,7 @@ from yunjin.vod.assets import (
     utcnow,
 )
 from yunjin.vod.jobs import MAX_ATTEMPTS, HueyQueue, reclaim
+from yunjin.vod.schemas import Job
 from yunjin.vod.worker import Consumer
 
 
@@ -101,7 +102,7 @@ def _run_to_ready(settings: Settings, db: Database, queue: HueyQueue, clips: Cli
         job = _until(db, asset, JobState.DONE, JobState.FAILED)
     finally:
         consumer.stop()
-    assert job.state == JobState.DONE, job.as_json()
+    assert job.state == JobState.DONE, job
     assert (job.percent, job.attempts) == (100.0, 1)
     ready = asset_view(db, asset.code)
     assert ready.state == AssetState.READY
@@ -238,9 +239,10 @@ def test_the_reclaim_puts_back_the_jobs_of_silent_workers(
     assert sorted(report.enqueued) == sorted([codes[0], codes[3]])
     assert queue.pending() == 2
     assert [_job(db, a).state for a in assets] == ["queued", "cancelled", "failed", "queued"]
-    failed = _job(db, assets[2]).as_json()["error"]
-    assert failed["code"] == "vod_worker_lost"
-    assert "转码" in failed["messages"]["zh-CN"]
+    failed = Job.of(_job(db, assets[2])).error
+    assert failed is not None
+    assert failed.code == "vod_worker_lost"
+    assert "转码" in failed.messages.zh_cn
     assert reclaim(settings, db, queue) == type(report)()  # nothing left to do
 
 

@@ -110,7 +110,7 @@ def test_a_position_is_kept_once_per_household_and_asset(db: Database) -> None:
         assert [(u.title, u.asset, u.point.position_s) for u in unfinished] == [
             ("film", "film-new", 1200.5)
         ]
-        assert title_resume(session, hh300, "film")[0]["position_s"] == 1200.5
+        assert title_resume(session, hh300, "film")[0].point.position_s == 1200.5
     with db.session() as session:
         point = save_position(session, hh300, 8, film, 3590, NOW)
         assert point.finished
@@ -124,9 +124,9 @@ def test_episodes_are_listed_with_their_numbers(db: Database) -> None:
     hh301 = _household(db, "hh301")
     with db.session() as session:
         save_position(session, hh301, None, episode, 99999, NOW, finished=False)
-        (point,) = title_resume(session, hh301, "show")
-        assert (point["season"], point["episode"], point["position_s"]) == (1, 1, 3600.0)
-        assert point["finished"] is True  # clamped to the end, which is finished
+        (found,) = title_resume(session, hh301, "show")
+        assert (found.season, found.episode, found.point.position_s) == (1, 1, 3600.0)
+        assert found.point.finished is True  # clamped to the end, which is finished
 
 
 @given(st.floats(-100, 10_000, allow_nan=False), st.floats(1, 8000, allow_nan=False))

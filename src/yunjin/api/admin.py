@@ -17,10 +17,30 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yunjin.api.admin_schemas import (
+    AdminSession,
+    AuditRow,
+    AuditTrail,
+    DeviceAdded,
+    DeviceInfo,
+    DeviceList,
+    DeviceRemoved,
+    HouseholdInfo,
+    HouseholdList,
+    PasswordReset,
+    ProductCreated,
+    ProductInfo,
+    ProductList,
+    RegionInfo,
+    RegionList,
+    SessionsEnded,
+    Subscribed,
+)
 from yunjin.api.credentials import guarded
 from yunjin.api.deps import require_admin, runtime_of
 from yunjin.api.errors import ApiError
-from yunjin.api.play import order_error, order_json
+from yunjin.api.play import order_error
+from yunjin.api.schemas import LoggedOut, Order, OrderAnswer, OrderList, PasswordChanged, Placed
 from yunjin.api.secure import client_address
 from yunjin.credentials.guard import Realm
 from yunjin.db.models import Device, Household, Product, Region
@@ -89,7 +109,7 @@ class Login(BaseModel):
 
 
 @router.post("/login")
-def login(request: Request, body: Login) -> dict[str, str]:
+def login(request: Request, body: Login) -> AdminSession:
     """A session for an administrator, through the credential throttle."""
     runtime = runtime_of(request)
     address = client_address(request)
@@ -101,13 +121,11 @@ def login(request: Request, body: Login) -> dict[str, str]:
             record(session, Audited(body.username, address, "login"), now)
             return token
 
-    return {"session": guarded(request, Realm.ADMIN, body.username, work)}
+    return AdminSession(session=guarded(request, Realm.ADMIN, body.username, work))
 
 
 @router.post("/logout")
-def logout(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, bool]:
+def logout(request: Request, authorization: Annotated[str | None, Header()] = None) -> LoggedOut:
     runtime, audited = _admin(request, authorization, EVERYONE)
     token = (authorization or "")[7:].strip()
     ended = _change(
@@ -115,7 +133,7 @@ def logout(
         lambda s: admin_logout(s, token, datetime.now(UTC)),
         audited("logout"),
     )
-    return {"logged_out": ended}
+    return LoggedOut(logged_out=ended)
 
 
 class PasswordChange(BaseModel):
@@ -126,7 +144,7 @@ class PasswordChange(BaseModel):
 @router.post("/password")
 def change_password(
     request: Request, body: PasswordChange, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> PasswordChanged:
     """An administrator changes their own password (the current one is checked through the
     throttle); their other sessions end."""
     runtime, audited = _admin(request, authorization, EVERYONE)
@@ -142,7 +160,8 @@ def change_password(
             change,
         )
 
-    return {"changed": True, "sessions_ended": guarded(request, Realm.ADMIN, change.username, work)}
+    ended = guarded(request, Realm.ADMIN, change.username, work)
+    return PasswordChanged(changed=True, sessions_ended=ended)
 
 
 @router.get("/audit")
@@ -151,22 +170,13 @@ def audit(
     authorization: Annotated[str | None, Header()] = None,
     username: str | None = None,
     limit: int = 100,
-) -> dict[str, Any]:
+) -> AuditTrail:
     """What administrators changed, newest first."""
     runtime = runtime_of(request)
     require_admin(runtime, authorization, OPERATOR)
     with runtime.db.session() as session:
-        return {"audit": trail(session, username=username, limit=limit)}
-
-
-def _household_json(h: Household) -> dict[str, Any]:
-    return {
-        "account": h.account,
-        "region": h.region_code,
-        "status": h.status,
-        "stream_limit": h.stream_limit,
-        "device_limit": h.device_limit,
-    }
+        found = trail(session, username=username, limit=limit)
+    return AuditTrail(audit=[AuditRow.of(entry) for entry in found])
 
 
 @router.get("/households")
@@ -175,14 +185,14 @@ def households(
     authorization: Annotated[str | None, Header()] = None,
     region: str | None = None,
     limit: int = 100,
-) -> dict[str, Any]:
+) -> HouseholdList:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     query = select(Household).order_by(Household.account).limit(min(max(limit, 1), 1000))
     if region:
         query = query.where(Household.region_code.startswith(region.rstrip("0") or region))
     with runtime.db.session() as session:
-        return {"households": [_household_json(h) for h in session.scalars(query)]}
+        return HouseholdList(households=[HouseholdInfo.of(h) for h in session.scalars(query)])
 
 
 class NewHousehold(BaseModel):
@@ -197,11 +207,11 @@ class NewHousehold(BaseModel):
 @router.post("/households", status_code=201)
 def create_household(
     request: Request, body: NewHousehold, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> HouseholdInfo:
     runtime, audited = _admin(request, authorization, OPERATOR)
     return _change(
         runtime,
-        lambda s: _household_json(
+        lambda s: HouseholdInfo.of(
             accounts.create_household(
                 s,
                 body.account,
@@ -225,11 +235,11 @@ def create_household(
 @router.post("/households/{account}/suspend")
 def suspend(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> HouseholdInfo:
     runtime, audited = _admin(request, authorization, SUPPORT)
     household = _change(
         runtime,
-        lambda s: _household_json(accounts.set_status(s, account, False)),
+        lambda s: HouseholdInfo.of(accounts.set_status(s, account, False)),
         audited("household.suspend", account),
     )
     _forget(runtime, account)
@@ -239,11 +249,11 @@ def suspend(
 @router.post("/households/{account}/resume")
 def resume(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> HouseholdInfo:
     runtime, audited = _admin(request, authorization, SUPPORT)
     household = _change(
         runtime,
-        lambda s: _household_json(accounts.set_status(s, account, True)),
+        lambda s: HouseholdInfo.of(accounts.set_status(s, account, True)),
         audited("household.resume", account),
     )
     _forget(runtime, account)
@@ -267,7 +277,7 @@ def set_household_password(
     account: str,
     body: NewPassword,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> PasswordReset:
     """Reset a household's password (for its phones, browsers and Xtream apps); every
     session of the household ends."""
     runtime, audited = _admin(request, authorization, SUPPORT)
@@ -277,13 +287,13 @@ def set_household_password(
         return auth.set_password(session, household, body.password, datetime.now(UTC))
 
     ended = _change(runtime, reset, audited("household.password", account))
-    return {"account": account, "sessions_ended": ended}
+    return PasswordReset(account=account, sessions_ended=ended)
 
 
 @router.delete("/households/{account}/sessions")
 def end_household_sessions(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> SessionsEnded:
     """Log out every device of a household (boxes log in again by MAC and serial)."""
     runtime, audited = _admin(request, authorization, SUPPORT)
 
@@ -291,13 +301,14 @@ def end_household_sessions(
         household = accounts.household_by_account(session, account)
         return auth.end_sessions(session, household.id, datetime.now(UTC))
 
-    return {"sessions_ended": _change(runtime, end, audited("household.end_sessions", account))}
+    ended = _change(runtime, end, audited("household.end_sessions", account))
+    return SessionsEnded(sessions_ended=ended)
 
 
 @router.delete("/admins/{username}/sessions")
 def end_admin_sessions_route(
     request: Request, username: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> SessionsEnded:
     """Log out every session of an administrator (one's own included)."""
     runtime, audited = _admin(request, authorization, OPERATOR)
     ended = _change(
@@ -305,13 +316,13 @@ def end_admin_sessions_route(
         lambda s: end_admin_sessions(s, username, datetime.now(UTC)),
         audited("admin.end_sessions", username),
     )
-    return {"sessions_ended": ended}
+    return SessionsEnded(sessions_ended=ended)
 
 
 @router.delete("/newsroom-staff/{username}/sessions")
 def end_staff_sessions(
     request: Request, username: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> SessionsEnded:
     """Log out every session of a newsroom staff member (API and console)."""
     runtime, audited = _admin(request, authorization, OPERATOR)
 
@@ -321,7 +332,8 @@ def end_staff_sessions(
         except NewsroomError as error:
             raise ApiError(404, error.code, error.values) from error
 
-    return {"sessions_ended": _change(runtime, end, audited("newsroom.end_sessions", username))}
+    ended = _change(runtime, end, audited("newsroom.end_sessions", username))
+    return SessionsEnded(sessions_ended=ended)
 
 
 class NewBox(BaseModel):
@@ -337,10 +349,10 @@ def add_box(
     account: str,
     body: NewBox,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> DeviceAdded:
     runtime, audited = _admin(request, authorization, OPERATOR)
 
-    def register(session: Session) -> dict[str, Any]:
+    def register(session: Session) -> DeviceAdded:
         household = accounts.household_by_account(session, account)
         device = accounts.register_device(
             session,
@@ -351,7 +363,7 @@ def add_box(
             uhd=body.uhd,
             label=body.label,
         )
-        return {"id": device.id, "mac": device.mac, "kind": device.kind}
+        return DeviceAdded(id=device.id, mac=device.mac, kind=device.kind)
 
     return _change(runtime, register, audited("device.add", account, mac=body.mac, uhd=body.uhd))
 
@@ -359,19 +371,14 @@ def add_box(
 @router.get("/households/{account}/devices")
 def devices(
     request: Request, account: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> DeviceList:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
 
-    def listing(session: Session) -> dict[str, Any]:
+    def listing(session: Session) -> DeviceList:
         household = accounts.household_by_account(session, account)
         rows = session.scalars(select(Device).where(Device.household_id == household.id))
-        return {
-            "devices": [
-                {"id": d.id, "kind": d.kind, "mac": d.mac, "label": d.label, "uhd": d.uhd}
-                for d in rows
-            ]
-        }
+        return DeviceList(devices=[DeviceInfo.of(d) for d in rows])
 
     return _change(runtime, listing)
 
@@ -379,7 +386,7 @@ def devices(
 @router.delete("/devices/{device_id}")
 def remove_device(
     request: Request, device_id: int, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> DeviceRemoved:
     """De-register a device: it is logged out and its stream place freed."""
     runtime, audited = _admin(request, authorization, SUPPORT)
 
@@ -389,7 +396,7 @@ def remove_device(
 
     household_id, removed = _change(runtime, remove, audited("device.remove", str(device_id)))
     runtime.leases.release(household_id, str(removed))
-    return {"removed": removed}
+    return DeviceRemoved(removed=removed)
 
 
 class NewProduct(BaseModel):
@@ -413,30 +420,18 @@ class NewProduct(BaseModel):
 @router.get("/products")
 def products(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> ProductList:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     with runtime.db.session() as session:
-        return {
-            "products": [
-                {
-                    "code": p.code,
-                    "name": {"zh-CN": p.name_zh, "en": p.name_en},
-                    "kind": p.kind,
-                    "price_cents": p.price_cents,
-                    "event_start": _seconds(p.event_start),
-                    "event_end": _seconds(p.event_end),
-                    "rental_hours": p.rental_hours,
-                }
-                for p in session.scalars(select(Product).order_by(Product.code))
-            ]
-        }
+        listed = session.scalars(select(Product).order_by(Product.code))
+        return ProductList(products=[ProductInfo.of(p) for p in listed])
 
 
 @router.post("/products", status_code=201)
 def create_product(
     request: Request, body: NewProduct, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, str]:
+) -> ProductCreated:
     runtime, audited = _admin(request, authorization, OPERATOR)
     event = (
         None
@@ -468,7 +463,7 @@ def create_product(
             categories=len(body.categories),
         ),
     )
-    return {"code": body.code}
+    return ProductCreated(code=body.code)
 
 
 class NewSubscription(BaseModel):
@@ -482,7 +477,7 @@ def add_subscription(
     account: str,
     body: NewSubscription,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Subscribed:
     runtime, audited = _admin(request, authorization, OPERATOR)
     start = datetime.now(UTC)
     end = start + timedelta(days=body.days) if body.days else None
@@ -492,11 +487,11 @@ def add_subscription(
         audited("subscription.add", account, product=body.product, days=body.days),
     )
     _forget(runtime, account)
-    return {
-        "account": account,
-        "product": body.product,
-        "valid_to": None if end is None else int(end.timestamp()),
-    }
+    return Subscribed(
+        account=account,
+        product=body.product,
+        valid_to=None if end is None else int(end.timestamp()),
+    )
 
 
 class NewOrder(BaseModel):
@@ -512,7 +507,7 @@ def add_order(
     body: NewOrder,
     authorization: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Placed:
     """Sell a pay-per-view product to a household (no PIN asked; the price may be set)."""
     runtime, audited = _admin(request, authorization, OPERATOR)
     change = audited("order.add", account, product=body.product, price_cents=body.price_cents)
@@ -536,7 +531,7 @@ def add_order(
     runtime.forget_rights(household_id)
     if placed.replayed:
         response.status_code = 200
-    return {"order": order_json(placed.order), "replayed": placed.replayed}
+    return Placed(order=Order.of(placed.order), replayed=placed.replayed)
 
 
 @router.get("/orders")
@@ -546,18 +541,18 @@ def orders(
     account: str | None = None,
     status: OrderStatus | None = None,
     limit: int = 100,
-) -> dict[str, Any]:
+) -> OrderList:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
 
-    def listing(session: Session) -> list[dict[str, Any]]:
+    def listing(session: Session) -> list[Order]:
         household_id = None
         if account is not None:
             household_id = accounts.household_by_account(session, account).id
         found = list_orders(session, household_id=household_id, status=status, limit=limit)
-        return [order_json(order) for order in found]
+        return [Order.of(order) for order in found]
 
-    return {"orders": _change(runtime, listing)}
+    return OrderList(orders=_change(runtime, listing))
 
 
 class OrderChange(BaseModel):
@@ -570,7 +565,7 @@ def refund(
     order_id: int,
     body: OrderChange,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> OrderAnswer:
     """Refund a paid order: the household's next playlist of it is refused."""
     return _close(request, order_id, OrderStatus.REFUNDED, body.note, authorization)
 
@@ -581,14 +576,14 @@ def cancel(
     order_id: int,
     body: OrderChange,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> OrderAnswer:
     """Cancel a paid order whose window has not opened (an event called off, a change of mind)."""
     return _close(request, order_id, OrderStatus.CANCELLED, body.note, authorization)
 
 
 def _close(
     request: Request, order_id: int, to: OrderStatus, note: str, authorization: str | None
-) -> dict[str, Any]:
+) -> OrderAnswer:
     runtime, audited = _admin(request, authorization, SUPPORT)
     change = audited(f"order.{to.value}", str(order_id), note=note)
     username = change.username
@@ -598,7 +593,7 @@ def _close(
         change,
     )
     _forget(runtime, order.account)
-    return {"order": order_json(order)}
+    return OrderAnswer(order=Order.of(order))
 
 
 def _ordering(runtime: Runtime, action: Callable[[Session], T], audited: Audited) -> T:
@@ -606,13 +601,6 @@ def _ordering(runtime: Runtime, action: Callable[[Session], T], audited: Audited
         return _change(runtime, action, audited)
     except OrderError as error:
         raise order_error(error) from error
-
-
-def _seconds(moment: datetime | None) -> int | None:
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp())
 
 
 def _moment(seconds: int) -> datetime:
@@ -624,7 +612,7 @@ def regions(
     request: Request,
     parent: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> RegionList:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     query = select(Region).order_by(Region.code)
@@ -634,9 +622,4 @@ def regions(
         else query.where(Region.parent_code.is_(None))
     )
     with runtime.db.session() as session:
-        return {
-            "regions": [
-                {"code": r.code, "name": {"zh-CN": r.name_zh, "en": r.name_en}, "level": r.level}
-                for r in session.scalars(query)
-            ]
-        }
+        return RegionList(regions=[RegionInfo.of(r) for r in session.scalars(query)])

@@ -6,7 +6,7 @@ import io
 import time
 import weakref
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.api.schemas import ChannelNowNext, GuideDay, GuideProgramme, GuideSearch, NowNext
 from yunjin.db.models import Programme
 from yunjin.epg.export_cache import Export, ExportCache
-from yunjin.epg.guide import GuideEntry, entry_json, now_next, programmes_between, schedule, search
+from yunjin.epg.guide import GuideEntry, now_next, programmes_between, schedule, search
 from yunjin.epg.xmltv import XmltvChannel, write_xmltv
 from yunjin.folding import fold
 from yunjin.interop.m3u import CatchupMode, M3uOptions, render_m3u
@@ -34,32 +35,34 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _json(runtime: Runtime, entry: GuideEntry | None, now_ms: int) -> dict[str, Any] | None:
-    if entry is None:
-        return None
+def _programme(runtime: Runtime, entry: GuideEntry, now_ms: int) -> GuideProgramme:
     index = runtime.archives.get(entry.channel_id).index
-    return entry_json(entry, index, now_ms, runtime.settings.base_url)
+    return GuideProgramme.of(entry, index, now_ms, runtime.settings.base_url)
+
+
+def _maybe(runtime: Runtime, entry: GuideEntry | None, now_ms: int) -> GuideProgramme | None:
+    return None if entry is None else _programme(runtime, entry, now_ms)
 
 
 @router.get("/api/v1/epg/now")
-def epg_now(request: Request) -> dict[str, Any]:
+def epg_now(request: Request) -> NowNext:
     """What is on now and next on every channel."""
     runtime = runtime_of(request)
     now_ms = _now_ms()
     ids = [channel.tvg_id for channel in runtime.lineup()]
     with runtime.db.session() as session:
         found = now_next(session, ids, now_ms)
-    return {
-        "now": now_ms // 1000,
-        "channels": [
-            {
-                "channel": channel_id,
-                "now": _json(runtime, current, now_ms),
-                "next": _json(runtime, following, now_ms),
-            }
+    return NowNext(
+        now=now_ms // 1000,
+        channels=[
+            ChannelNowNext(
+                channel=channel_id,
+                now=_maybe(runtime, current, now_ms),
+                next=_maybe(runtime, following, now_ms),
+            )
             for channel_id, (current, following) in found.items()
         ],
-    }
+    )
 
 
 @router.get("/api/v1/epg/search")
@@ -67,7 +70,7 @@ def epg_search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_RESULTS)] = 50,
-) -> dict[str, Any]:
+) -> GuideSearch:
     """Programmes whose title contains ``q`` (case, width and 繁/简 folded): at least
     :data:`SEARCH_MIN_CHARS` characters once folded (a title scan is not cheap), at most
     :data:`SEARCH_MAX_RESULTS` results."""
@@ -77,7 +80,7 @@ def epg_search(
     now_ms = _now_ms()
     with runtime.db.session() as session:
         found = search(session, q, [c.tvg_id for c in runtime.lineup()], limit)
-    return {"query": q, "programmes": [_json(runtime, entry, now_ms) for entry in found]}
+    return GuideSearch(query=q, programmes=[_programme(runtime, entry, now_ms) for entry in found])
 
 
 @router.get("/api/v1/epg/{channel}")
@@ -85,7 +88,7 @@ def epg_channel(
     request: Request,
     channel: str,
     day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD, local")] = None,
-) -> dict[str, Any]:
+) -> GuideDay:
     """A channel's programmes for one local day (today by default)."""
     runtime = runtime_of(request)
     if channel not in runtime.channels:
@@ -98,12 +101,12 @@ def epg_channel(
     now_ms = _now_ms()
     with runtime.db.session() as session:
         entries = schedule(session, channel, from_ms, until_ms)
-    return {
-        "channel": channel,
-        "date": local_day.isoformat(),
-        "timezone": runtime.settings.timezone,
-        "programmes": [_json(runtime, entry, now_ms) for entry in entries],
-    }
+    return GuideDay(
+        channel=channel,
+        date=local_day.isoformat(),
+        timezone=runtime.settings.timezone,
+        programmes=[_programme(runtime, entry, now_ms) for entry in entries],
+    )
 
 
 def xmltv_document(runtime: Runtime, catchup_ids: bool) -> bytes:

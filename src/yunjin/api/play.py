@@ -20,6 +20,15 @@ from sqlalchemy.orm import Session
 from yunjin.api.credentials import guarded, pin_matches
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
+from yunjin.api.schemas import (
+    LoggedOut,
+    Order,
+    OrderList,
+    Placed,
+    PlayAnswer,
+    SessionAnswer,
+    Stopped,
+)
 from yunjin.api.secure import channel_url, client_address, scoped_play, url_expiry
 from yunjin.archive.requests import BadRequest
 from yunjin.credentials.guard import Realm
@@ -44,7 +53,7 @@ from yunjin.subscribers.entitlements import (
     can_play,
 )
 from yunjin.subscribers.orders import OrderRefusal
-from yunjin.subscribers.purchases import OrderError, OrderView, buy, list_orders, ppv_offers
+from yunjin.subscribers.purchases import OrderError, buy, list_orders, ppv_offers
 
 router = APIRouter(prefix="/api/v1", tags=["subscribers"])
 
@@ -77,16 +86,16 @@ class StopRequest(BaseModel):
     channel: str = Field(max_length=64)
 
 
-def _login_answer(login: Any) -> dict[str, Any]:
-    return {
-        "session": login.token,
-        "household": login.household_id,
-        "device": login.device_id,
-        "expires": int(login.expires_at.timestamp()),
-    }
+def _login_answer(login: Login) -> SessionAnswer:
+    return SessionAnswer(
+        session=login.token,
+        household=login.household_id,
+        device=login.device_id,
+        expires=int(login.expires_at.timestamp()),
+    )
 
 
-def _login(request: Request, realm: Realm, subject: str, attempt: Any) -> dict[str, Any]:
+def _login(request: Request, realm: Realm, subject: str, attempt: Any) -> SessionAnswer:
     """A login through the credential throttle, in a transaction of its own."""
     runtime = runtime_of(request)
 
@@ -102,7 +111,7 @@ def _login(request: Request, realm: Realm, subject: str, attempt: Any) -> dict[s
 
 
 @router.post("/auth/stb")
-def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
+def login_stb(request: Request, body: StbLogin) -> SessionAnswer:
     """A set-top box logs in by MAC and serial (and the password where the operator asks)."""
     required = runtime_of(request).settings.stb_password_required
 
@@ -115,7 +124,7 @@ def login_stb(request: Request, body: StbLogin) -> dict[str, Any]:
 
 
 @router.post("/auth/login")
-def login_account(request: Request, body: AccountLogin) -> dict[str, Any]:
+def login_account(request: Request, body: AccountLogin) -> SessionAnswer:
     """A phone or browser logs in by account and password."""
     return _login(
         request,
@@ -143,7 +152,7 @@ def current_session(runtime: Runtime, authorization: str | None) -> SessionInfo:
 @router.post("/auth/logout")
 def logout_route(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, bool]:
+) -> LoggedOut:
     runtime = runtime_of(request)
     token = _bearer(authorization)
     with runtime.db.session() as session:
@@ -152,7 +161,7 @@ def logout_route(
         ended = logout(session, token, now)
     if who is not None:  # its signed URLs stop at their next playlist (the lease is signed)
         runtime.leases.release(who.household_id, str(who.device_id))
-    return {"logged_out": ended}
+    return LoggedOut(logged_out=ended)
 
 
 def viewer_of(runtime: Runtime, who: SessionInfo, pin: str | None) -> Viewer:
@@ -196,7 +205,7 @@ def asked_for(runtime: Runtime, channel: ChannelView, body: PlayRequest, now_ms:
 @router.post("/play")
 def play(
     request: Request, body: PlayRequest, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> PlayAnswer:
     """Ask to play live, time-shifted or catch-up; answers a signed URL that opens exactly
     that, or why not."""
     runtime = runtime_of(request)
@@ -221,17 +230,17 @@ def play(
     url = channel_url(
         runtime, channel.tvg_id, asked.scope, asked.playlist, expires, address, lease_id
     )
-    return {"url": url, "expires": expires, "lease": lease_id}
+    return PlayAnswer(url=url, expires=expires, lease=lease_id)
 
 
 @router.post("/play/stop")
 def stop(
     request: Request, body: StopRequest, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, bool]:
+) -> Stopped:
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     runtime.leases.release(who.household_id, str(who.device_id))
-    return {"stopped": True}
+    return Stopped(stopped=True)
 
 
 def hold_lease(runtime: Runtime, who: SessionInfo) -> str:
@@ -295,22 +304,6 @@ def order_error(error: OrderError) -> ApiError:
     return ApiError(ORDER_STATUS.get(error.refusal, 409), error.refusal.value, error.values)
 
 
-def order_json(order: OrderView) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "account": order.account,
-        "product": order.product,
-        "status": order.status.value,
-        "price_cents": order.price_cents,
-        "valid_from": int(order.valid_from.timestamp()),
-        "valid_to": int(order.valid_to.timestamp()),
-        "created_at": int(order.created_at.timestamp()),
-        "placed_by": order.placed_by,
-        "closed_by": order.closed_by,
-        "note": order.note,
-    }
-
-
 @router.post("/orders", status_code=201)
 def place_order(
     request: Request,
@@ -318,7 +311,7 @@ def place_order(
     body: OrderRequest,
     authorization: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Placed:
     """Buy a pay-per-view product, charged to the household's bill.
 
     ``Idempotency-Key`` names the purchase: sent again, it answers the same order
@@ -349,19 +342,17 @@ def place_order(
     runtime.forget_rights(who.household_id)
     if placed.replayed:
         response.status_code = 200
-    return {"order": order_json(placed.order), "replayed": placed.replayed}
+    return Placed(order=Order.of(placed.order), replayed=placed.replayed)
 
 
 @router.get("/orders")
-def my_orders(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+def my_orders(request: Request, authorization: Annotated[str | None, Header()] = None) -> OrderList:
     """The household's orders, newest first."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     with runtime.db.session() as session:
         orders = list_orders(session, household_id=who.household_id)
-    return {"orders": [order_json(order) for order in orders]}
+    return OrderList(orders=[Order.of(order) for order in orders])
 
 
 def _seconds(moment: datetime | None) -> int | None:

@@ -29,6 +29,13 @@ from yunjin.subscribers.purchases import title_offers
 from yunjin.vod.assets import AssetState
 from yunjin.vod.playback import Playable, PlaybackError, playable, refusal_wording
 from yunjin.vod.resume import ResumePoint, continue_watching_vod, resume_points, save_position
+from yunjin.vod.schemas import (
+    ContinueWatching,
+    PositionSaved,
+    ResumeAt,
+    UnfinishedTitle,
+    VodPlayAnswer,
+)
 
 router = APIRouter(prefix="/api/v1/vod", tags=["vod playback"])
 MAX_POSITION_S = 100 * 3600.0
@@ -63,7 +70,7 @@ def _playable(runtime: Runtime, body: VodPlayRequest) -> Playable:
 @router.post("/play")
 def play_vod(
     request: Request, body: VodPlayRequest, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> VodPlayAnswer:
     """Ask to play a movie or an episode; answers a signed URL and where to start, or why not.
 
     Without the 4K add-on or on a device that cannot show 4K, a 4K title still plays, up to
@@ -104,28 +111,28 @@ def play_vod(
         withheld = (
             Refusal.DEVICE_NOT_UHD.value if not viewer.uhd else Refusal.UHD_PRODUCT_REQUIRED.value
         )
-    return {
-        "url": f"{base}/master.m3u8",
-        "expires": expires,
-        "lease": lease_id,
-        "title": found.traits.code,
-        "season": found.season,
-        "episode": found.episode,
-        "asset": found.asset,
-        "duration_s": found.duration_s,
-        "uhd": decision.uhd,
-        "uhd_withheld": withheld,
-        "poster": f"{base}/poster.jpg",
-        "thumbnails": f"{base}/sprite.vtt",
-        "start_s": point.start_s if point is not None else 0.0,
-        "resume": point.as_json() if point is not None else None,
-    }
+    return VodPlayAnswer(
+        url=f"{base}/master.m3u8",
+        expires=expires,
+        lease=lease_id,
+        title=found.traits.code,
+        season=found.season,
+        episode=found.episode,
+        asset=found.asset,
+        duration_s=found.duration_s,
+        uhd=decision.uhd,
+        uhd_withheld=withheld,
+        poster=f"{base}/poster.jpg",
+        thumbnails=f"{base}/sprite.vtt",
+        start_s=point.start_s if point is not None else 0.0,
+        resume=ResumeAt.of(point) if point is not None else None,
+    )
 
 
 @router.put("/resume")
 def report_position(
     request: Request, body: ResumeReport, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> PositionSaved:
     """A player's position in an asset (every 10–30 s and on pause and stop). It also keeps
     the device's place in the stream limit while the player fetches only segments."""
     runtime = runtime_of(request)
@@ -148,19 +155,19 @@ def report_position(
             finished=body.finished,
         )
     runtime.leases.renew(who.household_id, str(who.device_id))
-    return {"asset": body.asset, "resume": point.as_json(), "start_s": point.start_s}
+    return PositionSaved(asset=body.asset, resume=ResumeAt.of(point), start_s=point.start_s)
 
 
 @router.get("/continue")
 def continue_vod(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> ContinueWatching:
     """Movies and episodes the household started and left before their end, newest first."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     with runtime.db.session() as session:
         unfinished = continue_watching_vod(session, who.household_id, datetime.now(UTC))
-    return {"continue": [item.as_json() for item in unfinished]}
+    return ContinueWatching(continue_=[UnfinishedTitle.of(item) for item in unfinished])
 
 
 def resume_of(runtime: Runtime, household_id: int, asset_ids: list[int]) -> dict[int, ResumePoint]:

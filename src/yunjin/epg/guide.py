@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,33 +68,6 @@ def in_archive(entry: GuideEntry, index: ArchiveIndex, now_ms: int) -> bool:
     if start is None or end is None or entry.start_ms >= now_ms:
         return False
     return start <= entry.start_ms + ARCHIVE_START_SLACK_MS and entry.start_ms < end
-
-
-def entry_json(
-    entry: GuideEntry, index: ArchiveIndex, now_ms: int, base_url: str
-) -> dict[str, Any]:
-    recorded = in_archive(entry, index, now_ms)
-    start_s, stop_s = entry.start_ms // 1000, entry.stop_ms // 1000
-    return {
-        "channel": entry.channel_id,
-        "start": start_s,
-        "stop": stop_s,
-        "title": entry.title,
-        "titles": entry.titles,
-        "subtitle": entry.subtitle,
-        "description": entry.description,
-        "descriptions": entry.descriptions,
-        "category": entry.category,
-        "episode": entry.episode,
-        "icon": entry.icon,
-        "live": entry.start_ms <= now_ms < entry.stop_ms,
-        "in_archive": recorded,
-        "catchup_url": (
-            f"{base_url}/hls/{entry.channel_id}/archive-{start_s}-{stop_s - start_s}.m3u8"
-            if recorded
-            else None
-        ),
-    }
 
 
 def now_next(

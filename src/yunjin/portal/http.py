@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Header, Query, Request
@@ -21,9 +21,10 @@ from yunjin.api.credentials import guarded, refusal_error
 from yunjin.api.deps import runtime_of
 from yunjin.api.errors import ApiError
 from yunjin.api.play import current_session
+from yunjin.api.schemas import Changed, GuideProgramme, LocalNames, PasswordChanged
 from yunjin.credentials.guard import Attempt, LoginRefused, Realm
 from yunjin.db.models import Household
-from yunjin.epg.guide import entry_json, programmes_between
+from yunjin.epg.guide import programmes_between
 from yunjin.i18n import both
 from yunjin.portal.events import (
     BadEvent,
@@ -34,11 +35,21 @@ from yunjin.portal.events import (
     check_batch,
 )
 from yunjin.portal.handoff import make_code, read_code, resume_point
+from yunjin.portal.schemas import (
+    EventsKept,
+    GridChannel,
+    GuideGrid,
+    Handoff,
+    HandoffPoint,
+    Home,
+    UnfinishedProgramme,
+)
 from yunjin.portal.viewing import continue_watching, last_report, record_events
 from yunjin.runtime import Runtime
 from yunjin.subscribers import auth
 from yunjin.subscribers.accounts import AccountError, change_pin
 from yunjin.vod.resume import continue_watching_vod
+from yunjin.vod.schemas import UnfinishedTitle
 
 STATIC = Path(__file__).parent / "static"
 HLS_JS = STATIC / "vendor" / "hls.min.js"
@@ -77,7 +88,7 @@ def guide_grid(
     request: Request,
     start: Annotated[int, Query(description="UTC seconds")],
     hours: Annotated[int, Query(ge=1, le=GUIDE_MAX_HOURS)] = 3,
-) -> dict[str, Any]:
+) -> GuideGrid:
     """Every channel's programmes overlapping ``hours`` from ``start``: the EPG grid."""
     runtime = runtime_of(request)
     now_ms = _now_ms()
@@ -89,29 +100,29 @@ def guide_grid(
         entries = programmes_between(
             session, [c.tvg_id for c in channels], from_ms, from_ms + hours * HOUR_MS
         )
-    by_channel: dict[str, list[dict[str, Any]]] = {c.tvg_id: [] for c in channels}
+    by_channel: dict[str, list[GuideProgramme]] = {c.tvg_id: [] for c in channels}
     base = runtime.settings.base_url
     for entry in entries:
         index = runtime.archives.get(entry.channel_id).index
-        by_channel[entry.channel_id].append(entry_json(entry, index, now_ms, base))
-    return {
-        "start": start,
-        "hours": hours,
-        "now": now_ms // 1000,
-        "timezone": runtime.settings.timezone,
-        "channels": [
-            {
-                "id": c.tvg_id,
-                "number": c.number,
-                "name": {"zh-CN": c.name_zh, "en": c.name_en},
-                "logo": c.logo,
-                "uhd": c.uhd,
-                "catchup_days": c.catchup_days,
-                "programmes": by_channel[c.tvg_id],
-            }
+        by_channel[entry.channel_id].append(GuideProgramme.of(entry, index, now_ms, base))
+    return GuideGrid(
+        start=start,
+        hours=hours,
+        now=now_ms // 1000,
+        timezone=runtime.settings.timezone,
+        channels=[
+            GridChannel(
+                id=c.tvg_id,
+                number=c.number,
+                name=LocalNames.of(c.name_zh, c.name_en),
+                logo=c.logo,
+                uhd=c.uhd,
+                catchup_days=c.catchup_days,
+                programmes=by_channel[c.tvg_id],
+            )
             for c in channels
         ],
-    }
+    )
 
 
 class EventIn(BaseModel):
@@ -135,7 +146,7 @@ def report_events(
     request: Request,
     batch: EventBatch,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, int]:
+) -> EventsKept:
     """Players report play start/stop, channel changes and heartbeats; all or none are kept."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
@@ -152,11 +163,11 @@ def report_events(
         raise ApiError(400, "bad_event", {"item": bad.item, "reason": bad.reason}) from bad
     with runtime.db.session() as session:
         kept = record_events(session, who, batch.portal, events, now_ms)
-    return {"kept": kept}
+    return EventsKept(kept=kept)
 
 
 @router.get("/api/v1/portal/home", tags=["portal"])
-def home(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+def home(request: Request, authorization: Annotated[str | None, Header()] = None) -> Home:
     """The household's unfinished catch-up programmes, and (``vod``) its unfinished films
     and episodes, each newest first."""
     runtime = runtime_of(request)
@@ -166,22 +177,22 @@ def home(request: Request, authorization: Annotated[str | None, Header()] = None
     with runtime.db.session() as session:
         unfinished = continue_watching(session, who.household_id, now_ms)
         films = continue_watching_vod(session, who.household_id, datetime.now(UTC))
-    return {
-        "vod": [item.as_json() for item in films],
-        "continue": [
-            {
-                "programme": entry_json(
+    return Home(
+        vod=[UnfinishedTitle.of(item) for item in films],
+        continue_=[
+            UnfinishedProgramme(
+                programme=GuideProgramme.of(
                     item.programme,
                     runtime.archives.get(item.programme.channel_id).index,
                     now_ms,
                     base,
                 ),
-                "position": item.position_ms,
-            }
+                position=item.position_ms,
+            )
             for item in unfinished
             if item.programme.channel_id in runtime.channels
         ],
-    }
+    )
 
 
 class PinChange(BaseModel):
@@ -192,7 +203,7 @@ class PinChange(BaseModel):
 @router.post("/api/v1/household/pin", tags=["portal"])
 def set_pin(
     request: Request, body: PinChange, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, bool]:
+) -> Changed:
     """The household changes its parental PIN (the current one is asked for when set, and
     checked through the credential throttle like every PIN)."""
     runtime = runtime_of(request)
@@ -213,7 +224,7 @@ def set_pin(
         raise refusal_error(refused) from None
     except AccountError as error:
         raise ApiError(400, error.code) from error
-    return {"changed": True}
+    return Changed(changed=True)
 
 
 class PasswordChange(BaseModel):
@@ -224,7 +235,7 @@ class PasswordChange(BaseModel):
 @router.post("/api/v1/household/password", tags=["portal"])
 def set_password(
     request: Request, body: PasswordChange, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> PasswordChanged:
     """The household changes its password (phones, browsers, Xtream apps); the current one
     is checked through the credential throttle, and every other session of the household
     ends (set-top boxes log in again by MAC and serial)."""
@@ -244,7 +255,7 @@ def set_password(
         ended = guarded(request, Realm.HOUSEHOLD, account, work)
     except AccountError as error:
         raise ApiError(400, error.code) from error
-    return {"changed": True, "sessions_ended": ended}
+    return PasswordChanged(changed=True, sessions_ended=ended)
 
 
 def _secret(runtime: Runtime) -> str:
@@ -257,20 +268,20 @@ def _secret(runtime: Runtime) -> str:
 @router.post("/api/v1/portal/handoff", tags=["portal"])
 def start_handoff(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> Handoff:
     """A code and its QR for this box: a phone of the same household continues from it."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
     code = make_code(_secret(runtime), who.household_id, who.device_id, int(time.time()))
     url = f"{runtime.settings.base_url}/m#continue={code}"
     svg = segno.make(url, error="m").svg_inline(scale=4, border=2)
-    return {"code": code, "url": url, "svg": svg}
+    return Handoff(code=code, url=url, svg=svg)
 
 
 @router.get("/api/v1/portal/handoff/{code}", tags=["portal"])
 def follow_handoff(
     request: Request, code: str, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> HandoffPoint:
     """Where the box behind ``code`` is now, for a phone of the same household."""
     runtime = runtime_of(request)
     who = current_session(runtime, authorization)
@@ -288,9 +299,9 @@ def follow_handoff(
         showing = programmes_between(session, [resume.channel], at_ms, at_ms + 1)
     index = runtime.archives.get(resume.channel).index
     base = runtime.settings.base_url
-    return {
-        "channel": resume.channel,
-        "mode": resume.mode.value,
-        "position": resume.position_ms,
-        "programme": entry_json(showing[0], index, now_ms, base) if showing else None,
-    }
+    return HandoffPoint(
+        channel=resume.channel,
+        mode=resume.mode,
+        position=resume.position_ms,
+        programme=GuideProgramme.of(showing[0], index, now_ms, base) if showing else None,
+    )

@@ -40,21 +40,34 @@ def record(session: Session, change: Audited, at: datetime) -> None:
     )
 
 
-def trail(session: Session, *, username: str | None = None, limit: int = 100) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the trail, as the admin API shows it."""
+
+    id: int
+    at_s: int  # UTC seconds
+    username: str
+    action: str
+    target: str
+    address: str
+    details: dict[str, Any]
+
+
+def trail(session: Session, *, username: str | None = None, limit: int = 100) -> list[AuditEntry]:
     """The newest rows first, perhaps of one administrator."""
     query = select(AdminAudit).order_by(AdminAudit.id.desc()).limit(min(max(limit, 1), 1000))
     if username:
         query = query.where(AdminAudit.username == username)
     return [
-        {
-            "id": row.id,
-            "at": int(_aware(row.at).timestamp()),
-            "username": row.username,
-            "action": row.action,
-            "target": row.target,
-            "address": row.address,
-            "details": row.details,
-        }
+        AuditEntry(
+            row.id,
+            int(_aware(row.at).timestamp()),
+            row.username,
+            row.action,
+            row.target,
+            row.address,
+            row.details,
+        )
         for row in session.scalars(query)
     ]
 

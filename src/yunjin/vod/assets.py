@@ -170,28 +170,6 @@ class JobView:
     def percent(self) -> float:
         return round(self.progress * 100, 1)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "asset": self.asset,
-            "title": self.title,
-            "season": self.season,
-            "episode": self.episode,
-            "state": self.state.value,
-            "attempts": self.attempts,
-            "percent": self.percent,
-            "fps": self.fps,
-            "speed": self.speed,
-            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
-            "worker": self.worker,
-            "heartbeat_at": _iso(self.heartbeat_at),
-            "cancel_requested": self.cancel_requested,
-            "error": _error_json(self.error_code, self.error_detail),
-            "created_at": _iso(self.created_at),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class AssetView:
@@ -212,28 +190,6 @@ class AssetView:
     created_at: datetime
     ready_at: datetime | None
     job: JobView | None
-
-    def as_json(self) -> dict[str, Any]:
-        ready = self.state == AssetState.READY
-        return {
-            "code": self.code,
-            "title": self.title,
-            "season": self.season,
-            "episode": self.episode,
-            "state": self.state.value,
-            "filename": self.filename,
-            "size_bytes": self.size_bytes,
-            "duration_s": self.duration_s,
-            "width": self.width,
-            "height": self.height,
-            "uhd": self.uhd,
-            "rungs": self.rungs,
-            "master": f"media/{self.code}/master.m3u8" if ready else None,
-            "error": _error_json(self.error_code, self.error_detail),
-            "created_at": _iso(self.created_at),
-            "ready_at": _iso(self.ready_at),
-            "job": None if self.job is None else self.job.as_json(),
-        }
 
 
 # -- pure helpers ----------------------------------------------------------------------
@@ -654,24 +610,18 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
-
-
 def error_detail(values: dict[str, object]) -> str:
     """What ``error_detail`` keeps: the values of the error's message, as JSON."""
     return json.dumps(values, ensure_ascii=False, default=str)
 
 
-def _error_json(code: str | None, detail: str | None) -> dict[str, Any] | None:
-    if code is None:
-        return None
+def error_messages(code: str, detail: str | None) -> dict[str, str]:
+    """A job's or an asset's error in both languages, from its code and kept values."""
     try:
         values = json.loads(detail) if detail else {}
-        messages = both(code, **values)
+        return both(code, **values)
     except (ValueError, TypeError, KeyError, IndexError):  # a message whose values changed
-        messages = {"en": code, "zh-CN": code}
-    return {"code": code, "messages": messages}
+        return {"en": code, "zh-CN": code}
 
 
 def remove_tree(path: Path) -> None:

@@ -4,7 +4,7 @@ the catalog's search: what is on offer is no secret, the films are (they play th
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
@@ -15,6 +15,7 @@ from yunjin.api.errors import ApiError
 from yunjin.db.models import VodAsset
 from yunjin.delivery.tokens import ASSET
 from yunjin.vod.assets import AssetState, media_dir
+from yunjin.vod.schemas import ShelfView, Shelves
 from yunjin.vod.shelves import SHELF_LIMIT, shelves
 
 router = APIRouter(prefix="/api/v1/vod", tags=["vod catalog"])
@@ -23,14 +24,18 @@ router = APIRouter(prefix="/api/v1/vod", tags=["vod catalog"])
 @router.get("/shelves")
 def vod_shelves(
     request: Request, limit: Annotated[int, Query(ge=1, le=SHELF_LIMIT)] = 20
-) -> dict[str, Any]:
+) -> Shelves:
     """New arrivals, then each category with titles that play now (a published asset)."""
     with runtime_of(request).db.session() as session:
         found = shelves(session, limit)
-    return {"shelves": [shelf.as_json() for shelf in found]}
+    return Shelves(shelves=[ShelfView.of(shelf) for shelf in found])
 
 
-@router.get("/posters/{name}")
+@router.get(
+    "/posters/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "the poster"}},
+)
 def vod_poster(request: Request, name: str) -> FileResponse:
     """A published asset's poster, ``{asset}.jpg``."""
     runtime = runtime_of(request)

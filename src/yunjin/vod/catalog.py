@@ -74,16 +74,6 @@ class SearchHit:
     poster_url: str
     rank: int  # 0 exact, 1 prefix, 2 substring
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "kind": self.kind.value,
-            "title": {"zh": self.title_zh, "en": self.title_en},
-            "year": self.year,
-            "poster": self.poster_url,
-            "match": ("exact", "prefix", "substring")[self.rank],
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class EpisodeView:
@@ -118,36 +108,6 @@ class TitleView:
     poster_url: str
     categories: tuple[str, ...]
     seasons: tuple[SeasonView, ...] = field(default=())
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "kind": self.kind.value,
-            "title": {"zh": self.title_zh, "en": self.title_en},
-            "description": {"zh": self.description_zh, "en": self.description_en},
-            "year": self.year,
-            "age_rating": self.age_rating,
-            "cast": list(self.cast),
-            "poster": self.poster_url,
-            "categories": list(self.categories),
-            "seasons": [
-                {
-                    "number": s.number,
-                    "title": {"zh": s.title_zh, "en": s.title_en},
-                    "year": s.year,
-                    "episodes": [
-                        {
-                            "number": e.number,
-                            "title": {"zh": e.title_zh, "en": e.title_en},
-                            "description": {"zh": e.description_zh, "en": e.description_en},
-                            "duration_s": e.duration_s,
-                        }
-                        for e in s.episodes
-                    ],
-                }
-                for s in self.seasons
-            ],
-        }
 
 
 # -- checks (pure) ---------------------------------------------------------------------

@@ -9,10 +9,9 @@ every role reads.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from yunjin.api.deps import require_admin, runtime_of
@@ -22,6 +21,7 @@ from yunjin.vod import assets, uploads
 from yunjin.vod.assets import IngestError, IngestTarget, JobState
 from yunjin.vod.probe import PROBE_MESSAGES
 from yunjin.vod.sandbox import REFUSAL_CODES
+from yunjin.vod.schemas import Asset, Job, Jobs, ReceivedUpload, Upload
 
 router = APIRouter(prefix="/api/v1/vod", tags=["vod-ingest"])
 
@@ -67,7 +67,7 @@ def open_upload(
     body: NewUpload,
     response: Response,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Upload:
     """Open a resumable upload; answers its id (and ``Location``) to PATCH chunks to."""
     runtime = runtime_of(request)
     staff = require_admin(runtime, authorization, OPERATOR)
@@ -80,7 +80,7 @@ def open_upload(
         raise _refused(error) from error
     response.headers["Location"] = f"/api/v1/vod/uploads/{view.id}"
     response.headers["Upload-Offset"] = "0"
-    return view.as_json()
+    return Upload.of(view)
 
 
 @router.head("/uploads/{upload_id}")
@@ -111,11 +111,11 @@ def upload_status(
     request: Request,
     upload_id: UPLOAD_ID,
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Upload:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     try:
-        return uploads.upload_view(runtime.settings, runtime.db, upload_id).as_json()
+        return Upload.of(uploads.upload_view(runtime.settings, runtime.db, upload_id))
     except IngestError as error:
         raise _refused(error) from error
 
@@ -123,11 +123,12 @@ def upload_status(
 @router.patch("/uploads/{upload_id}")
 async def upload_chunk(
     request: Request,
+    response: Response,
     upload_id: UPLOAD_ID,
     upload_offset: Annotated[int, Header(ge=0)],
     content_length: Annotated[int | None, Header(ge=0)] = None,
     authorization: Annotated[str | None, Header()] = None,
-) -> Response:
+) -> ReceivedUpload:
     """A chunk at ``Upload-Offset``, streamed to disk; the last one ingests the file."""
     runtime = runtime_of(request)
     await asyncio.to_thread(require_admin, runtime, authorization, OPERATOR)
@@ -143,9 +144,8 @@ async def upload_chunk(
         )
     except IngestError as error:
         raise _refused(error) from error
-    body = received.upload.as_json()
-    body["asset_detail"] = None if received.asset is None else received.asset.as_json()
-    return JSONResponse(body, headers={"Upload-Offset": str(received.upload.offset)})
+    response.headers["Upload-Offset"] = str(received.upload.offset)
+    return ReceivedUpload.received(received.upload, received.asset)
 
 
 @router.delete("/uploads/{upload_id}", status_code=204)
@@ -170,21 +170,21 @@ def jobs(
     authorization: Annotated[str | None, Header()] = None,
     state: JobState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> Jobs:
     """Transcode jobs, newest first: state, percent, fps, ETA, worker."""
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
-    return {"jobs": [job.as_json() for job in assets.list_jobs(runtime.db, state, limit)]}
+    return Jobs(jobs=[Job.of(job) for job in assets.list_jobs(runtime.db, state, limit)])
 
 
 @router.get("/jobs/{job_id}")
 def job(
     request: Request, job_id: int, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> Job:
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     try:
-        return assets.job_view(runtime.db, job_id).as_json()
+        return Job.of(assets.job_view(runtime.db, job_id))
     except IngestError as error:
         raise _refused(error) from error
 
@@ -192,12 +192,12 @@ def job(
 @router.post("/jobs/{job_id}/cancel")
 def cancel(
     request: Request, job_id: int, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> Job:
     """Cancel a queued job at once, a running one within seconds."""
     runtime = runtime_of(request)
     require_admin(runtime, authorization, OPERATOR)
     try:
-        return assets.cancel_job(runtime.db, job_id).as_json()
+        return Job.of(assets.cancel_job(runtime.db, job_id))
     except IngestError as error:
         raise _refused(error) from error
 
@@ -205,12 +205,12 @@ def cancel(
 @router.post("/jobs/{job_id}/retry")
 def retry(
     request: Request, job_id: int, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
+) -> Job:
     """Queue a failed or cancelled job again."""
     runtime = runtime_of(request)
     require_admin(runtime, authorization, OPERATOR)
     try:
-        return assets.retry_job(runtime.db, runtime.vod_queue, job_id).as_json()
+        return Job.of(assets.retry_job(runtime.db, runtime.vod_queue, job_id))
     except IngestError as error:
         raise _refused(error) from error
 
@@ -220,11 +220,11 @@ def asset(
     request: Request,
     code: Annotated[str, Path(pattern=r"^[a-z2-7]{12}$")],
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> Asset:
     """An asset: its probe summary, state, rungs once ready, and its job."""
     runtime = runtime_of(request)
     require_admin(runtime, authorization, EVERYONE)
     try:
-        return assets.asset_view(runtime.db, code).as_json()
+        return Asset.of(assets.asset_view(runtime.db, code))
     except IngestError as error:
         raise _refused(error) from error

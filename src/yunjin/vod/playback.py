@@ -199,7 +199,17 @@ def ready_asset_ids(session: Session, title_id: int) -> dict[int | None, VodAsse
     return newest
 
 
-def title_resume(session: Session, household_id: int, code: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class AssetResume:
+    """Where a household stopped in one asset of a title (an episode's, for a series)."""
+
+    season: int | None
+    episode: int | None
+    asset: str  # the asset's public code
+    point: ResumePoint
+
+
+def title_resume(session: Session, household_id: int, code: str) -> list[AssetResume]:
     """Where the household stopped in a title's assets (an episode each), newest first."""
     rows = session.execute(
         select(VodResume, VodAsset.code, VodSeason.number, VodEpisode.number)
@@ -211,12 +221,9 @@ def title_resume(session: Session, household_id: int, code: str) -> list[dict[st
         .order_by(VodResume.updated_at.desc())
     ).all()
     return [
-        {
-            "season": season,
-            "episode": episode,
-            "asset": asset,
-            **ResumePoint(row.position_s, row.finished, row.updated_at).as_json(),
-        }
+        AssetResume(
+            season, episode, asset, ResumePoint(row.position_s, row.finished, row.updated_at)
+        )
         for row, asset, season, episode in rows
     ]
 

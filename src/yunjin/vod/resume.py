@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,13 +36,6 @@ class ResumePoint:
     def start_s(self) -> float:
         """Where a new playback starts: here, or from the beginning once finished."""
         return 0.0 if self.finished else self.position_s
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "position_s": round(self.position_s, 3),
-            "finished": self.finished,
-            "updated_at": int(_aware(self.updated_at).timestamp()),
-        }
 
 
 def finished_at(position_s: float, duration_s: float | None) -> bool:
@@ -113,18 +106,6 @@ class UnfinishedVod:
     asset: str
     duration_s: float | None
     point: ResumePoint
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "name": {"zh": self.title_zh, "en": self.title_en},
-            "poster": self.poster_url,
-            "season": self.season,
-            "episode": self.episode,
-            "asset": self.asset,
-            "duration_s": self.duration_s,
-            "resume": self.point.as_json(),
-        }
 
 
 def continue_watching_vod(

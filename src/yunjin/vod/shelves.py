@@ -8,7 +8,6 @@ and only while it is on offer (``offer.on_offer``: not the newsroom's media).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -34,17 +33,6 @@ class Card:
     poster: str
     uhd: bool
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "kind": self.kind,
-            "title": {"zh": self.title_zh, "en": self.title_en},
-            "year": self.year,
-            "age_rating": self.age_rating,
-            "poster": self.poster,
-            "uhd": self.uhd,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Shelf:
@@ -52,13 +40,6 @@ class Shelf:
     name_zh: str
     name_en: str
     cards: tuple[Card, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "name": {"zh": self.name_zh, "en": self.name_en},
-            "titles": [card.as_json() for card in self.cards],
-        }
 
 
 def poster_path(asset_code: str) -> str:

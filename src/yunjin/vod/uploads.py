@@ -101,23 +101,6 @@ class UploadView:
     updated_at: datetime
     expires_at: datetime
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "filename": self.filename,
-            "size": self.size_bytes,
-            "offset": self.offset,
-            "state": self.state.value,
-            "title": self.title,
-            "season": self.season,
-            "episode": self.episode,
-            "asset": self.asset,
-            "error": self.error_code,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Received:

@@ -162,3 +162,33 @@ def test_backfill_retention_and_recording_keep_the_reference(
     assert index.body(0, len(kept), keyed=keyed) == reference_body(kept, keyed=keyed)
     first, stop = data.draw(spans(len(kept)))
     assert index.body(first, stop, keyed=keyed) == reference_body(kept[first:stop], keyed=keyed)
+
+
+@settings(max_examples=80, deadline=None)
+@given(recorded(), st.data())
+def test_an_index_loaded_at_once_equals_one_recorded(
+    segments: list[Segment], data: st.DataObject
+) -> None:
+    """Loading (``extend``: hours rendered after the columns are filled) and recording
+    (``append``: each entry added to its hour) give the same index and the same bytes."""
+    split = data.draw(st.integers(0, len(segments)))
+    loaded = ArchiveIndex()
+    assert loaded.extend(segments[:split]) == []
+    assert loaded.extend(segments[split:]) == []  # a second load continues the last hour
+    recorded_live = live_index(segments)
+    assert list(loaded) == list(recorded_live) == segments
+    count = len(segments)
+    assert loaded.body(0, count, keyed=True) == recorded_live.body(0, count, keyed=True)
+    assert loaded.body(0, count) == reference_body(segments)
+
+
+def test_load_refuses_what_is_out_of_order_and_keeps_the_rest() -> None:
+    good = [Segment(T0_MS + i * 2000, 2000, 10 + i, 1) for i in range(5)]
+    overlapping = Segment(good[2].start_ms + 500, 2000, 99, 1)
+    older_run = Segment(good[4].end_ms, 2000, 100, 0)
+    unnumberable = Segment(good[4].end_ms, 2000, -1, 1)
+    index = ArchiveIndex()
+    refused = index.extend([*good[:3], overlapping, *good[3:], older_run, unnumberable])
+    assert refused == [overlapping, older_run, unnumberable]
+    assert list(index) == good
+    assert index.body(0, 5) == reference_body(good)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from yunjin.archive.index import ArchiveIndex, IndexOrderError
+from yunjin.archive.index import ArchiveIndex
 from yunjin.archive.segment import (
     DAY_BUCKET,
     HOUR_BUCKET,
@@ -264,11 +264,7 @@ def _scan_hour(folder: Path) -> dict[str, Segment]:
 def _index_of(segments: list[Segment]) -> tuple[ArchiveIndex, int]:
     """An index of the segments that keep its order; counts those that do not."""
     index = ArchiveIndex()
-    rejected = 0
-    for segment in sorted(segments, key=lambda s: (s.start_ms, s.seq)):
-        try:
-            index.append(segment, render=False)
-        except IndexOrderError:
-            rejected += 1
-            log.warning("segment %s is out of order and left out of the index", segment)
-    return index, rejected
+    refused = index.extend(sorted(segments, key=lambda s: (s.start_ms, s.seq)))
+    for segment in refused:
+        log.warning("segment %s is out of order and left out of the index", segment)
+    return index, len(refused)

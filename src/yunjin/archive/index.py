@@ -117,7 +117,8 @@ class ArchiveIndex:
         that gained segments are rendered afterwards, each in one pass.
         """
         refused: list[Segment] = []
-        before = last = self.last
+        last = self.last
+        first_ms: int | None = None
         # a load appends some 300,000 segments: the columns' appends are bound once
         columns = tuple(column.append for column in self._columns)
         push_start, push_duration, push_seq, push_run, push_size = columns
@@ -133,12 +134,13 @@ class ArchiveIndex:
             push_size(segment.size)
             total_bytes += segment.size
             longest_ms = max(longest_ms, segment.duration_ms)
+            if first_ms is None:
+                first_ms = segment.start_ms
             last = segment
         self.total_bytes += total_bytes
         self._max_duration_ms = longest_ms
-        if last is not before:
-            # from the hour that was the last one before: it may have gained segments
-            first_ms = self._starts[0] if before is None else before.start_ms
+        if first_ms is not None:
+            # the hour of the first added segment may have had segments before: all re-rendered
             self._render_hours(first_ms // HOUR_MS, self._starts[-1] // HOUR_MS)
         return refused
 

@@ -78,9 +78,13 @@ class ChannelArchive:
     # -- loading ---------------------------------------------------------------
 
     def load(self, *, rebuild: bool = False) -> LoadReport:
-        """Read the hour indexes (reconciled with the files) into memory."""
-        segments: list[Segment] = []
-        hours = rebuilt = 0
+        """Read the hour indexes (reconciled with the files) into memory.
+
+        Hours are read in order and each goes into the index, and has its entries rendered,
+        before the next is read.  The index is published when complete.
+        """
+        index = ArchiveIndex()
+        hours = rebuilt = rejected = 0
         for bucket, folder in self._hour_folders():
             hours += 1
             on_disk = _scan_hour(folder)
@@ -93,8 +97,8 @@ class ChannelArchive:
             else:
                 hour_segments = [s for s in indexed if s.file_name in on_disk]
                 hour_segments = [on_disk[s.file_name] for s in hour_segments]
-            segments.extend(hour_segments)
-        self.index, rejected = _index_of(segments)
+            rejected += _add_hour(index, hour_segments)
+        self.index = index
         self._clear_incoming()
         return LoadReport(len(self.index), hours, rebuilt, rejected)
 
@@ -261,10 +265,13 @@ def _scan_hour(folder: Path) -> dict[str, Segment]:
     return found
 
 
-def _index_of(segments: list[Segment]) -> tuple[ArchiveIndex, int]:
-    """An index of the segments that keep its order; counts those that do not."""
-    index = ArchiveIndex()
+def _add_hour(index: ArchiveIndex, segments: list[Segment]) -> int:
+    """Add an hour's segments to the index, in order; counts those that break its order.
+
+    Every segment of an hour folder starts within that hour, so hours added in order and
+    sorted within keep the archive's order.
+    """
     refused = index.extend(sorted(segments, key=lambda s: (s.start_ms, s.seq)))
     for segment in refused:
         log.warning("segment %s is out of order and left out of the index", segment)
-    return index, len(refused)
+    return len(refused)

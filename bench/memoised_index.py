@@ -112,6 +112,11 @@ class MemoisedIndex:
             parts.extend(self._entries_of(begin, end))
         return "".join(parts)
 
+    def body_parts(self, first: int, stop: int, *, keyed: bool = False) -> list[str]:
+        """``body`` as one piece: how ``render_window`` now asks (the old one joined the
+        header, the body and the end with ``+``: the same single copy of the body)."""
+        return [self.body(first, stop, keyed=keyed)]
+
     def _pieces(self, first: int, stop: int, keyed: bool) -> list[tuple[int, int]]:
         cuts = {first, stop}
         position = first

@@ -261,16 +261,20 @@ class ArchiveIndex:
         ``keyed`` (an encrypted channel) names the hour's key before the first segment and
         wherever the hour changes.
         """
-        if first >= stop:
-            return ""
+        return "".join(self.body_parts(first, stop, keyed=keyed))
+
+    def body_parts(self, first: int, stop: int, *, keyed: bool = False) -> list[str]:
+        """``body`` in pieces, for a playlist to join once with its header."""
         parts: list[str] = []
+        if first >= stop:
+            return parts
         for begin, end in self._pieces(first, stop, keyed):
             if begin > first and self._runs[begin] != self._runs[begin - 1]:
                 parts.append(DISCONTINUITY)
             if keyed:
                 parts.append(key_tag(self._starts[begin] // HOUR_MS))
             self._slices(begin, end, parts)
-        return "".join(parts)
+        return parts
 
     def _pieces(self, first: int, stop: int, keyed: bool) -> list[tuple[int, int]]:
         """Spans of one run (and, when keyed, one hour) each; found by bisection."""

@@ -109,10 +109,12 @@ def render_header(header: PlaylistHeader) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_playlist(header: PlaylistHeader, body: str) -> str:
-    """A whole media playlist from its header and its segments' entries."""
+def render_playlist(header: PlaylistHeader, body: str | list[str]) -> str:
+    """A whole media playlist from its header and its segments' entries (one text or its
+    pieces, joined once with the header: a 2-hour body is some 400 kB)."""
     end = "#EXT-X-ENDLIST\n" if header.ended else ""
-    return render_header(header) + body + end
+    pieces = [body] if isinstance(body, str) else body
+    return "".join([render_header(header), *pieces, end])
 
 
 def render_segments(segments: list[Segment]) -> str:

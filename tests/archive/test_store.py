@@ -8,9 +8,11 @@ import pytest
 
 from tests.helpers import T0_MS
 from yunjin.archive.index import IndexOrderError
+from yunjin.archive.playlist import PlaylistType
 from yunjin.archive.registry import Archives
 from yunjin.archive.segment import HOUR_MS
 from yunjin.archive.store import FIRST_RUN, INDEX_FILE, ChannelArchive, PendingSegment
+from yunjin.archive.windows import archive_window, live_window, render_window, start_over_window
 
 
 def _pending(
@@ -48,6 +50,32 @@ def test_reload_gives_the_same_index(tmp_path: Path) -> None:
     assert list(again.index) == list(archive.index)
     assert report.hours == 2
     assert report.hours_rebuilt == 0
+
+
+def test_a_loaded_archive_renders_what_was_recorded_live(tmp_path: Path) -> None:
+    """After a restart (or on another api node) every playlist has the bytes it had."""
+    archive = ChannelArchive(tmp_path, "C1")
+    start_ms = T0_MS + HOUR_MS - 600_000  # ten minutes before an hour ends
+    _record(archive, 400, start_ms=start_ms)  # crosses the hour
+    _record(archive, 30, start_ms=start_ms + 810_000)  # after a 10-s gap: a new run
+    archive.commit(_pending(archive, start_ms + 870_000), new_run=True)  # a restart
+    archive.commit_before([_pending(archive, start_ms - 60_000 + i * 2000) for i in range(30)])
+    again = ChannelArchive(tmp_path, "C1")
+    again.load()
+    assert list(again.index) == list(archive.index)
+    end_ms = archive.index.end_ms
+    assert end_ms is not None
+    windows = [
+        live_window(archive.index, 6, end_ms),
+        live_window(archive.index, 6, end_ms, delay_ms=120_000),
+        start_over_window(archive.index, start_ms + 1_000, end_ms, PlaylistType.EVENT),
+        archive_window(archive.index, start_ms - 70_000, 30 * 60_000, end_ms + HOUR_MS),
+        archive_window(archive.index, start_ms + 599_000, 300_000, end_ms + HOUR_MS),
+    ]
+    for window in windows:
+        for keyed in (False, True):
+            live = render_window(archive.index, window, keyed=keyed)
+            assert render_window(again.index, window, keyed=keyed) == live
 
 
 def test_crash_between_rename_and_index_append_is_recovered(tmp_path: Path) -> None:

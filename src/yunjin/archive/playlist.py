@@ -7,6 +7,7 @@ the segments chosen for it and of the header fields the window decided.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from yunjin.archive.segment import HOUR_MS, SEGMENT_SUFFIX, Segment, hour_names, iso_hour
@@ -46,21 +47,49 @@ def program_date_time(ms: int) -> str:
 
 def segment_entry(segment: Segment) -> str:
     """A segment's lines: its program date-time, its duration and its URI (§4.3.2)."""
-    return entry_lines(segment.start_ms, segment.duration_ms, segment.seq, segment.run)
+    hour = segment.start_ms // HOUR_MS
+    return hour_entries(
+        hour, [segment.start_ms], [segment.duration_ms], [segment.seq], [segment.run]
+    )[0]
 
 
-def entry_lines(start_ms: int, duration_ms: int, seq: int, run: int) -> str:
-    """``segment_entry`` from bare numbers, in one format step (the index's hot path)."""
-    hour, within_hour = divmod(start_ms, HOUR_MS)
-    minutes, within_minute = divmod(within_hour, 60_000)
-    seconds, millis = divmod(within_minute, 1000)
+def hour_entries(
+    hour: int,
+    starts: Sequence[int],
+    durations: Iterable[int],
+    seqs: Iterable[int],
+    runs: Iterable[int],
+) -> list[str]:
+    """The entries of segments that start, in order, within one UTC hour (the index's path).
+
+    Everything an hour's entries share is formatted once: the date-time up to the hour, the
+    ``YYYYMMDD/HH/`` folder, and each distinct duration's EXTINF; minutes, seconds and
+    milliseconds come from tables, so one entry is a single format step of six values.
+    """
+    base_ms = hour * HOUR_MS
+    if starts and not base_ms <= starts[0] <= starts[-1] < base_ms + HOUR_MS:
+        raise ValueError(f"segments starting outside hour {hour}")
     bucket, iso = hour_names(hour)
-    whole, fraction = divmod(duration_ms, 1000)
-    return (
-        f"#EXT-X-PROGRAM-DATE-TIME:{iso}{minutes:02d}:{seconds:02d}.{millis:03d}Z\n"
-        f"#EXTINF:{whole}.{fraction:03d},\n"
-        f"{bucket}/{start_ms}_{duration_ms}_{seq}_{run}{SEGMENT_SUFFIX}\n"
-    )
+    date_time = f"#EXT-X-PROGRAM-DATE-TIME:{iso}"
+    extinf: dict[int, str] = {}
+    seconds, millis = _MINUTE_SECOND, _MILLIS_EXTINF
+    entries: list[str] = []
+    for start_ms, duration_ms, seq, run in zip(starts, durations, seqs, runs, strict=True):
+        within = start_ms - base_ms
+        duration = extinf.get(duration_ms)
+        if duration is None:
+            whole, fraction = divmod(duration_ms, 1000)
+            duration = extinf[duration_ms] = f"{whole}.{fraction:03d},\n{bucket}/"
+        entries.append(
+            f"{date_time}{seconds[within // 1000]}{millis[within % 1000]}{duration}"
+            f"{start_ms}_{duration_ms}_{seq}_{run}{SEGMENT_SUFFIX}\n"
+        )
+    return entries
+
+
+# "MM:SS." for every second of an hour, "mmmZ\n#EXTINF:" for every millisecond of a second
+_MINUTE_SECOND = tuple(f"{s // 60:02d}:{s % 60:02d}." for s in range(3600))
+_MILLIS_EXTINF = tuple(f"{ms:03d}Z\n#EXTINF:" for ms in range(1000))
 
 
 def render_header(header: PlaylistHeader) -> str:
@@ -80,10 +109,12 @@ def render_header(header: PlaylistHeader) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_playlist(header: PlaylistHeader, body: str) -> str:
-    """A whole media playlist from its header and its segments' entries."""
+def render_playlist(header: PlaylistHeader, body: str | list[str]) -> str:
+    """A whole media playlist from its header and its segments' entries (one text or its
+    pieces, joined once with the header: a 2-hour body is some 400 kB)."""
     end = "#EXT-X-ENDLIST\n" if header.ended else ""
-    return render_header(header) + body + end
+    pieces = [body] if isinstance(body, str) else body
+    return "".join([render_header(header), *pieces, end])
 
 
 def render_segments(segments: list[Segment]) -> str:

@@ -85,10 +85,13 @@ class ChannelArchive:
     def load(self, *, rebuild: bool = False) -> LoadReport:
         """Read the hour indexes (reconciled with the files) into memory.
 
-        A reader (an api node of several, ADR 0033) reads the same but writes nothing: it
-        neither rewrites an hour's index nor clears the recorder's unfinished files."""
-        segments: list[Segment] = []
-        hours = rebuilt = 0
+        Hours are read in order and each goes into the index, and has its entries rendered,
+        before the next is read.  The index is published when complete.  A reader (an api
+        node of several, ADR 0033) reads the same but writes nothing: it neither rewrites an
+        hour's index nor clears the recorder's unfinished files.
+        """
+        index = ArchiveIndex()
+        hours = rebuilt = rejected = 0
         for bucket, folder in self._hour_folders():
             hours += 1
             on_disk = _scan_hour(folder)
@@ -102,9 +105,9 @@ class ChannelArchive:
             else:
                 hour_segments = [s for s in indexed if s.file_name in on_disk]
                 hour_segments = [on_disk[s.file_name] for s in hour_segments]
-            segments.extend(hour_segments)
-        self.index, rejected = _index_of(segments)
-        last = self.index.last
+            rejected += _add_hour(index, hour_segments)
+        self.index = index
+        last = index.last
         self._tail = (last.bucket, 0) if last is not None else None
         if not self.reader:
             self._clear_incoming()
@@ -346,14 +349,13 @@ def _scan_hour(folder: Path) -> dict[str, Segment]:
     return found
 
 
-def _index_of(segments: list[Segment]) -> tuple[ArchiveIndex, int]:
-    """An index of the segments that keep its order; counts those that do not."""
-    index = ArchiveIndex()
-    rejected = 0
-    for segment in sorted(segments, key=lambda s: (s.start_ms, s.seq)):
-        try:
-            index.append(segment, render=False)
-        except IndexOrderError:
-            rejected += 1
-            log.warning("segment %s is out of order and left out of the index", segment)
-    return index, rejected
+def _add_hour(index: ArchiveIndex, segments: list[Segment]) -> int:
+    """Add an hour's segments to the index, in order; counts those that break its order.
+
+    Every segment of an hour folder starts within that hour, so hours added in order and
+    sorted within keep the archive's order.
+    """
+    refused = index.extend(sorted(segments, key=lambda s: (s.start_ms, s.seq)))
+    for segment in refused:
+        log.warning("segment %s is out of order and left out of the index", segment)
+    return len(refused)

@@ -87,7 +87,7 @@ def render_window(index: ArchiveIndex, window: Window, *, keyed: bool = False) -
         ended=window.ended,
         start_offset_s=window.start_offset_s,
     )
-    return render_playlist(header, index.body(window.first, window.stop, keyed=keyed))
+    return render_playlist(header, index.body_parts(window.first, window.stop, keyed=keyed))
 
 
 def _offset(index: ArchiveIndex, first: int, from_ms: int) -> float:
